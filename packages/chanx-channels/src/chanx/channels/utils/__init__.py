@@ -1,0 +1,1 @@
+"""Helpers around the Django Channels ASGI configuration."""

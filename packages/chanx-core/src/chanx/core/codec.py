@@ -1,0 +1,151 @@
+"""Turning frames into messages and messages into frames.
+
+The default wire format (``action`` key, snake_case) takes the fast path: Pydantic
+validates the frame's text directly (``validate_json``) and serializes a reply directly
+(``model_dump_json``), so a frame is parsed once and a reply encoded once. A renamed
+action key or ``CAMELIZE`` needs the keys rewritten, which goes through Python objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from chanx.core.wire import DEFAULT_ACTION_KEY
+from chanx.messages.base import BaseMessage
+from chanx.messages.outgoing import (
+    CompleteMessage,
+    ErrorDetail,
+    ErrorPayload,
+    EventCompleteMessage,
+    GroupCompleteMessage,
+)
+
+_MAX_ERRORS = 20
+_MAX_MSG_CHARS = 200
+
+
+class FrameError(Exception):
+    """A client frame that cannot become a message; ``payload`` says why, for the client."""
+
+    def __init__(self, payload: ErrorPayload) -> None:
+        super().__init__(payload.detail)
+        self.payload = payload
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_MSG_CHARS else text[: _MAX_MSG_CHARS - 1] + "…"
+
+
+def validation_error_payload(error: ValidationError) -> ErrorPayload:
+    """Describe a validation failure without echoing the (possibly huge) input back."""
+    details = [
+        ErrorDetail(
+            type=item["type"],
+            loc=[part if isinstance(part, int) else _clip(str(part)) for part in item["loc"]],
+            msg=_clip(item["msg"]),
+        )
+        for item in error.errors(include_url=False, include_context=False, include_input=False)[
+            :_MAX_ERRORS
+        ]
+    ]
+    kinds = {d.type for d in details}
+    if "json_invalid" in kinds:
+        detail = "Frame is not valid JSON"
+    elif kinds & {"union_tag_not_found", "union_tag_invalid"} or any(
+        d.loc[:1] == ["action"] for d in details
+    ):
+        detail = "Unknown or missing action"
+    else:
+        detail = "Message validation failed"
+    return ErrorPayload(detail=detail, errors=details)
+
+
+def _load_humps() -> Any:
+    try:
+        import humps
+    except ImportError as exc:
+        raise ImportError(
+            "CAMELIZE needs the pyhumps package: pip install 'chanx-core[camel-case]'"
+        ) from exc
+    return humps
+
+
+class MessageCodec:
+    """Decodes client frames against one consumer's messages and encodes outgoing messages.
+
+    One codec exists per (consumer class, action key, camelize) and is reused by every
+    connection, so nothing here is rebuilt per frame.
+    """
+
+    def __init__(
+        self,
+        incoming: TypeAdapter[BaseMessage] | None,
+        *,
+        action_key: str = DEFAULT_ACTION_KEY,
+        camelize: bool = False,
+    ) -> None:
+        self.incoming = incoming
+        self.action_key = action_key
+        self.camelize = camelize
+        self.fast = action_key == DEFAULT_ACTION_KEY and not camelize
+        humps = _load_humps() if camelize else None
+        self._to_wire: Callable[[Any], Any] | None = humps.camelize if humps else None
+        self._from_wire: Callable[[Any], Any] | None = humps.decamelize if humps else None
+        self.complete_text = self.encode(CompleteMessage())
+        self.group_complete_text = self.encode(GroupCompleteMessage())
+        self.event_complete_text = self.encode(EventCompleteMessage())
+
+    def decode(self, text: str | bytes) -> BaseMessage:
+        """Parse and validate one frame; raise :class:`FrameError` describing any problem."""
+        if self.incoming is None:
+            raise FrameError(ErrorPayload(detail="This endpoint accepts no messages"))
+        try:
+            if self.fast:
+                return self.incoming.validate_json(text)
+            return self.incoming.validate_python(self._wire_to_python(text))
+        except ValidationError as exc:
+            raise FrameError(validation_error_payload(exc)) from None
+
+    def _wire_to_python(self, text: str | bytes) -> Any:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise FrameError(
+                ErrorPayload(
+                    detail="Frame is not valid JSON",
+                    errors=[ErrorDetail(type="json_invalid", loc=[], msg="Invalid JSON")],
+                )
+            ) from None
+        if not isinstance(data, dict):
+            return data
+        if self._from_wire is not None:
+            data = self._from_wire(data)
+        if self.action_key != DEFAULT_ACTION_KEY:
+            if DEFAULT_ACTION_KEY in data:
+                raise FrameError(
+                    ErrorPayload(
+                        detail=f"Unknown key {DEFAULT_ACTION_KEY!r}: name the action with "
+                        f"{self.action_key!r}"
+                    )
+                )
+            if self.action_key in data:
+                data[DEFAULT_ACTION_KEY] = data.pop(self.action_key)
+        return data
+
+    def encode(self, message: BaseMessage) -> str:
+        """Serialize a message to the text of one frame."""
+        if self.fast:
+            return message.model_dump_json()
+        data = message.model_dump(mode="json")
+        if self._to_wire is not None:
+            data = self._to_wire(data)
+        if self.action_key != DEFAULT_ACTION_KEY:
+            data = {self.action_key: data.pop(DEFAULT_ACTION_KEY), **data}
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+__all__ = ["FrameError", "MessageCodec", "validation_error_payload"]

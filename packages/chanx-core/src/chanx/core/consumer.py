@@ -1,0 +1,214 @@
+"""The framework-neutral consumer: receive → validate → dispatch → reply.
+
+:class:`ChanxWebsocketConsumerMixin` holds everything a chanx consumer does that does
+not depend on the server framework. An adapter (``chanx.channels`` for Django
+Channels) combines it with its own consumer class and supplies three things: how to
+send one text frame (:meth:`~ChanxWebsocketConsumerMixin.send_text`), the per-connection
+:class:`ConsumerOptions` (from its settings), and the calls into
+:meth:`~ChanxWebsocketConsumerMixin.handle_frame`, ``handle_event`` and ``handle_broadcast``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from chanx.core.codec import FrameError, MessageCodec
+from chanx.core.discovery import ConsumerSpec, discover_handlers
+from chanx.core.inbox import FrameInbox
+from chanx.core.wire import DEFAULT_ACTION_KEY
+from chanx.messages.base import BaseMessage
+from chanx.messages.outgoing import ErrorMessage, ErrorPayload
+
+logger = logging.getLogger("chanx.core.consumer")
+message_logger = logging.getLogger("chanx.messages")
+
+HANDLER_FAILED = "Failed to process message"
+"""The only thing a client learns when a handler raises: the traceback goes to the log."""
+
+_LOG_CLIP = 1000
+
+# Messages sent while a frame is handled, held back when SEND_MESSAGE_IMMEDIATELY is off.
+# A context variable because concurrent workers each handle their own frame.
+_held: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "chanx_held_messages", default=None
+)
+
+
+@dataclass(frozen=True)
+class ConsumerOptions:
+    """Per-connection behaviour, read once from the adapter's settings when a client connects."""
+
+    action_key: str = DEFAULT_ACTION_KEY
+    camelize: bool = False
+    send_completion: bool = False
+    send_immediately: bool = True
+    log_messages: bool = True
+    log_ignored_actions: frozenset[str] = field(default_factory=lambda: frozenset({"ping", "pong"}))
+
+
+def _clip(frame: str | bytes) -> str:
+    text = frame if isinstance(frame, str) else repr(frame)
+    return text if len(text) <= _LOG_CLIP else f"{text[:_LOG_CLIP]}… ({len(text)} chars)"
+
+
+class ChanxWebsocketConsumerMixin:
+    """Typed message handling shared by every chanx consumer, whatever serves it.
+
+    Subclasses declare handlers with ``@ws_handler`` and ``@event_handler``; the routing
+    table is built once when the subclass is created (``__chanx_spec__``), and a
+    mistake in a handler raises there, naming the method.
+
+    Class attributes tune the per-connection frame queue:
+
+    * ``max_concurrent_handlers`` (default 1): frames handled at once per connection.
+      With 1, frames are handled and answered in arrival order.
+    * ``max_pending_frames`` (default 64): frames queued before the transport stops
+      reading from the client.
+    """
+
+    __chanx_spec__: ClassVar[ConsumerSpec]
+    max_concurrent_handlers: ClassVar[int] = 1
+    max_pending_frames: ClassVar[int] = 64
+
+    chanx_options: ConsumerOptions
+    codec: MessageCodec
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__chanx_spec__ = discover_handlers(cls)
+
+    def configure_chanx(self, options: ConsumerOptions) -> None:
+        """Fix this connection's options and pick the (cached) codec they call for."""
+        spec = type(self).__chanx_spec__
+        key = (options.action_key, options.camelize)
+        codec = spec.cache.get(key)
+        if codec is None:
+            codec = spec.cache[key] = MessageCodec(
+                spec.incoming_adapter, action_key=options.action_key, camelize=options.camelize
+            )
+        self.chanx_options = options
+        self.codec = codec
+
+    def make_inbox(self) -> FrameInbox:
+        """The frame queue of one connection, sized by the class attributes."""
+        return FrameInbox(
+            self.handle_frame,
+            workers=self.max_concurrent_handlers,
+            max_pending=self.max_pending_frames,
+        )
+
+    async def send_text(self, text: str) -> None:
+        """Send one text frame to this client. Supplied by the adapter."""
+        raise NotImplementedError
+
+    def _should_log(self, action: str) -> bool:
+        options = self.chanx_options
+        return (
+            options.log_messages
+            and message_logger.isEnabledFor(logging.INFO)
+            and action not in options.log_ignored_actions
+        )
+
+    async def send_message(self, message: BaseMessage) -> None:
+        """Send a message to this connection's client."""
+        text = self.codec.encode(message)
+        if self._should_log(message.action):
+            message_logger.info("sent %s: %s", message.action, _clip(text))
+        held = _held.get()
+        if held is not None:
+            held.append(text)
+        else:
+            await self.send_text(text)
+
+    async def handle_frame(self, frame: str | bytes) -> None:
+        """Handle one client frame: validate, call its handler, send the reply.
+
+        Never raises for bad input or a failing handler: the client gets an ``error``
+        message and the connection goes on.
+        """
+        codec = self.codec
+        options = self.chanx_options
+        held_token = None if options.send_immediately else _held.set([])
+        try:
+            try:
+                message = codec.decode(frame)
+            except FrameError as exc:
+                await self.send_message(ErrorMessage(payload=exc.payload))
+            else:
+                action = message.action
+                if self._should_log(action):
+                    message_logger.info("received %s: %s", action, _clip(frame))
+                info = type(self).__chanx_spec__.ws_handlers[action]
+                await self._run_handler(info.func, info.name, message)
+        finally:
+            if held_token is not None:
+                await self._flush_held(held_token)
+        if options.send_completion:
+            await self.send_text(codec.complete_text)
+
+    async def _run_handler(self, func: Any, name: str, message: BaseMessage) -> None:
+        try:
+            reply = await func(self, message)
+        except Exception:
+            logger.exception(
+                "%s.%s failed handling action %r", type(self).__qualname__, name, message.action
+            )
+            await self.send_message(ErrorMessage(payload=ErrorPayload(detail=HANDLER_FAILED)))
+            return
+        if reply is None:
+            return
+        if not isinstance(reply, BaseMessage):
+            logger.error(
+                "%s.%s returned %s; handlers return a BaseMessage or None",
+                type(self).__qualname__,
+                name,
+                type(reply).__name__,
+            )
+            await self.send_message(ErrorMessage(payload=ErrorPayload(detail=HANDLER_FAILED)))
+            return
+        await self.send_message(reply)
+
+    async def _flush_held(self, token: contextvars.Token[list[str] | None]) -> None:
+        held = _held.get() or []
+        _held.reset(token)
+        for text in held:
+            await self.send_text(text)
+
+    async def handle_event(self, text: str | bytes) -> None:
+        """Handle a server-side event (JSON of an event message) with its ``@event_handler``."""
+        spec = type(self).__chanx_spec__
+        if spec.event_adapter is None:
+            logger.debug("%s has no event handlers; event dropped", type(self).__qualname__)
+            return
+        try:
+            event = spec.event_adapter.validate_json(text)
+        except ValueError:
+            # Events come from server code, not clients: a mismatch is a bug to log, and
+            # a group may mix consumers that handle different events.
+            logger.warning(
+                "%s cannot handle event %s", type(self).__qualname__, _clip(text), exc_info=True
+            )
+            return
+        info = spec.event_handlers[event.action]
+        held_token = None if self.chanx_options.send_immediately else _held.set([])
+        try:
+            await self._run_handler(info.func, info.name, event)
+        finally:
+            if held_token is not None:
+                await self._flush_held(held_token)
+        if self.chanx_options.send_completion:
+            await self.send_text(self.codec.event_complete_text)
+
+    async def handle_broadcast(self, text: str, action: str) -> None:
+        """Deliver a broadcast frame, already encoded once by its sender, to this client."""
+        if self._should_log(action):
+            message_logger.info("sent %s (broadcast): %s", action, _clip(text))
+        await self.send_text(text)
+        if self.chanx_options.send_completion:
+            await self.send_text(self.codec.group_complete_text)
+
+
+__all__ = ["HANDLER_FAILED", "ChanxWebsocketConsumerMixin", "ConsumerOptions"]

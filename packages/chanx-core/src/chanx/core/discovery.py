@@ -1,0 +1,233 @@
+"""Handler discovery: reads a consumer class once and builds its routing table.
+
+Everything a consumer needs per frame is computed here, when the class is created:
+which method handles which action, and one Pydantic ``TypeAdapter`` over the
+discriminated union of the messages it accepts, so a frame is parsed and validated in
+a single call. Mistakes are reported here too, naming the class, the method and the fix.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import Field, TypeAdapter
+
+from chanx.core.decorators import HANDLER_ATTR, HandlerKind, HandlerOptions
+from chanx.messages.base import BaseMessage
+
+
+class HandlerDefinitionError(TypeError):
+    """A consumer or message class is defined in a way chanx cannot route."""
+
+
+@dataclass(frozen=True)
+class HandlerInfo:
+    """One discovered handler: what it accepts, what it may answer, how it is documented."""
+
+    name: str
+    kind: HandlerKind
+    func: Callable[..., Any]
+    actions: tuple[str, ...]
+    input_type: type[BaseMessage]
+    output_types: tuple[type[BaseMessage], ...]
+    summary: str | None
+    description: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """The routing table of one consumer class, built by :func:`discover_handlers`."""
+
+    consumer: type
+    ws_handlers: dict[str, HandlerInfo]
+    event_handlers: dict[str, HandlerInfo]
+    incoming_adapter: TypeAdapter[BaseMessage] | None
+    event_adapter: TypeAdapter[BaseMessage] | None
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def handlers(self) -> list[HandlerInfo]:
+        """Every handler once, websocket handlers first, in definition order."""
+        seen: dict[str, HandlerInfo] = {}
+        for info in (*self.ws_handlers.values(), *self.event_handlers.values()):
+            seen.setdefault(info.name, info)
+        return list(seen.values())
+
+    @property
+    def incoming_types(self) -> list[type[BaseMessage]]:
+        """The client messages this consumer accepts."""
+        return _unique(info.input_type for info in self.ws_handlers.values())
+
+    @property
+    def event_types(self) -> list[type[BaseMessage]]:
+        """The server-side events this consumer handles."""
+        return _unique(info.input_type for info in self.event_handlers.values())
+
+
+def _unique(items: typing.Iterable[type[BaseMessage]]) -> list[type[BaseMessage]]:
+    return list(dict.fromkeys(items))
+
+
+def message_actions(message_type: type[BaseMessage], *, used_by: str = "") -> tuple[str, ...]:
+    """The action values of a message class, read from its ``Literal`` ``action`` field."""
+    if not (isinstance(message_type, type) and issubclass(message_type, BaseMessage)):
+        raise HandlerDefinitionError(
+            f"{used_by}{message_type!r} is not a BaseMessage subclass: "
+            "handlers accept and return chanx.messages.base.BaseMessage subclasses."
+        )
+    annotation = message_type.model_fields["action"].annotation
+    values = get_args(annotation) if get_origin(annotation) is Literal else ()
+    if not values or not all(isinstance(v, str) for v in values):
+        raise HandlerDefinitionError(
+            f"{used_by}{message_type.__qualname__}.action must be a Literal of strings so frames "
+            f"can be routed by it, e.g. `action: Literal['chat'] = 'chat'` (got {annotation!r})."
+        )
+    return typing.cast(tuple[str, ...], values)
+
+
+def _iter_decorated(cls: type) -> Iterator[tuple[str, Callable[..., Any], HandlerOptions]]:
+    """Yield (name, resolved function, options) for every handler name in the MRO.
+
+    A subclass that overrides a handler by name without repeating the decorator keeps
+    the parent's options: overriding a method should not silently unroute it.
+    """
+    names: dict[str, HandlerOptions] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            options = getattr(value, HANDLER_ATTR, None)
+            if isinstance(options, HandlerOptions):
+                names[name] = options
+    for name, inherited in names.items():
+        func = getattr(cls, name)
+        options = getattr(func, HANDLER_ATTR, None)
+        yield name, func, options if isinstance(options, HandlerOptions) else inherited
+
+
+def _message_types_in(annotation: Any) -> tuple[list[type[BaseMessage]], bool]:
+    """Split an annotation into its BaseMessage classes; report whether it held anything else."""
+    if annotation is None or annotation is type(None):
+        return [], False
+    if get_origin(annotation) in (Union, types.UnionType):
+        found: list[type[BaseMessage]] = []
+        other = False
+        for arg in get_args(annotation):
+            sub, sub_other = _message_types_in(arg)
+            found += sub
+            other = other or sub_other
+        return found, other
+    if isinstance(annotation, type) and issubclass(annotation, BaseMessage):
+        return [annotation], False
+    return [], True
+
+
+def _handler_info(cls: type, name: str, func: Any, options: HandlerOptions) -> HandlerInfo:
+    where = f"{cls.__qualname__}.{name}"
+    decorator = "@ws_handler" if options.kind == "ws" else "@event_handler"
+    if not inspect.iscoroutinefunction(func):
+        raise HandlerDefinitionError(
+            f"{where} must be `async def`: {decorator} methods run on the event loop. "
+            "Wrap blocking or ORM work in channels.db.database_sync_to_async."
+        )
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception as exc:
+        raise HandlerDefinitionError(
+            f"{where}: its type hints cannot be resolved ({exc}). Define the message classes "
+            "at module level, where the annotations can see them."
+        ) from exc
+    params = [p for p in inspect.signature(func).parameters.values() if p.name != "self"]
+    if len(params) != 1:
+        raise HandlerDefinitionError(
+            f"{where} must take exactly one parameter besides self, the message: "
+            f"`async def {name}(self, message: MyMessage) -> ...`."
+        )
+    input_type = options.input_type or hints.get(params[0].name)
+    if input_type is None:
+        raise HandlerDefinitionError(
+            f"{where}: annotate its message parameter with the message class it handles "
+            f"(`{params[0].name}: MyMessage`) or pass {decorator}(input_type=MyMessage)."
+        )
+    actions = message_actions(input_type, used_by=f"{where}: ")
+    if options.action is not None:
+        if options.action not in actions:
+            raise HandlerDefinitionError(
+                f"{where}: action={options.action!r} is not an action of "
+                f"{input_type.__qualname__} ({', '.join(map(repr, actions))}); "
+                "drop action= or make them agree."
+            )
+        actions = (options.action,)
+    if options.output_type is not None:
+        outputs = list(options.output_type)
+    else:
+        outputs, other = _message_types_in(hints.get("return"))
+        if other:
+            raise HandlerDefinitionError(
+                f"{where}: the return annotation {hints.get('return')!r} is not a message "
+                "class, a union of them, or None; fix it or pass output_type=."
+            )
+    for output in outputs:
+        message_actions(output, used_by=f"{where} output: ")
+    doc = inspect.getdoc(func) or ""
+    first, _, rest = doc.partition("\n")
+    return HandlerInfo(
+        name=name,
+        kind=options.kind,
+        func=func,
+        actions=actions,
+        input_type=input_type,
+        output_types=tuple(_unique(outputs)),
+        summary=options.summary if options.summary is not None else (first.strip() or None),
+        description=(
+            options.description if options.description is not None else (rest.strip() or None)
+        ),
+        tags=options.tags,
+    )
+
+
+def _union_adapter(message_types: list[type[BaseMessage]]) -> TypeAdapter[BaseMessage] | None:
+    if not message_types:
+        return None
+    if len(message_types) == 1:
+        return TypeAdapter(message_types[0])
+    union = Union[tuple(message_types)]  # noqa: UP007 - built from a runtime tuple
+    return TypeAdapter(Annotated[union, Field(discriminator="action")])
+
+
+def discover_handlers(cls: type) -> ConsumerSpec:
+    """Build the routing table of ``cls``; raise :class:`HandlerDefinitionError` on mistakes."""
+    tables: dict[HandlerKind, dict[str, HandlerInfo]] = {"ws": {}, "event": {}}
+    for name, func, options in _iter_decorated(cls):
+        info = _handler_info(cls, name, func, options)
+        table = tables[info.kind]
+        for action in info.actions:
+            other = table.get(action)
+            if other is not None:
+                raise HandlerDefinitionError(
+                    f"{cls.__qualname__}.{other.name} and {cls.__qualname__}.{name} both handle "
+                    f"action {action!r}: keep one, or override the inherited handler by giving "
+                    "the new method the same name."
+                )
+            table[action] = info
+    ws, event = tables["ws"], tables["event"]
+    return ConsumerSpec(
+        consumer=cls,
+        ws_handlers=ws,
+        event_handlers=event,
+        incoming_adapter=_union_adapter(_unique(i.input_type for i in ws.values())),
+        event_adapter=_union_adapter(_unique(i.input_type for i in event.values())),
+    )
+
+
+__all__ = [
+    "ConsumerSpec",
+    "HandlerDefinitionError",
+    "HandlerInfo",
+    "discover_handlers",
+    "message_actions",
+]

@@ -1,0 +1,28 @@
+"""The wire format, defined once.
+
+Every key and message type that crosses a process boundary is named here: the JSON
+keys of a client frame and the ``type`` of the channel-layer messages chanx uses for
+broadcasts and events. The schema generator reads the same names.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_ACTION_KEY: Final = "action"
+"""The JSON key that names a message's action (``MESSAGE_ACTION_KEY`` may rename it)."""
+
+PAYLOAD_KEY: Final = "payload"
+"""The JSON key of a message's payload."""
+
+BROADCAST_TYPE: Final = "chanx.broadcast"
+"""Channel-layer type of a group broadcast: carries one already-encoded frame."""
+
+EVENT_TYPE: Final = "chanx.event"
+"""Channel-layer type of a server-side event, handled by an ``@event_handler``."""
+
+BROADCAST_TEXT_KEY: Final = "text"
+"""Key of the encoded frame inside a broadcast or event channel-layer message."""
+
+BROADCAST_SENDER_KEY: Final = "exclude"
+"""Key naming the channel that must not receive a broadcast (``exclude_current``)."""

@@ -1,0 +1,92 @@
+"""Built-in messages the server sends: replies, errors, authentication and completion signals."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from chanx.messages.base import BaseMessage
+
+
+class PongMessage(BaseMessage):
+    """The answer to a ``PingMessage``."""
+
+    action: Literal["pong"] = "pong"
+    payload: None = None
+
+
+class ErrorDetail(BaseModel):
+    """One problem found in a client frame, located like Pydantic locates it."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorPayload(BaseModel):
+    """What went wrong. ``errors`` lists validation problems when there are any.
+
+    The client's input is never echoed back, so a huge or hostile frame cannot be
+    reflected and nothing internal (exception text, tracebacks) leaks.
+    """
+
+    detail: str
+    errors: list[ErrorDetail] | None = None
+
+
+class ErrorMessage(BaseMessage):
+    """Sent when a frame cannot be handled: bad JSON, unknown action, invalid payload, or a
+    handler failure (in which case the detail is generic and the traceback is only logged)."""
+
+    action: Literal["error"] = "error"
+    payload: ErrorPayload
+
+
+class AuthenticationPayload(BaseModel):
+    """The outcome of authenticating a connection, as an HTTP API would report it."""
+
+    status_code: int
+    status_text: str
+    data: Any = None
+
+
+class AuthenticationMessage(BaseMessage):
+    """Sent once after the connection was authenticated (or refused)."""
+
+    action: Literal["authentication"] = "authentication"
+    payload: AuthenticationPayload
+
+
+class CompleteMessage(BaseMessage):
+    """Sent after each client frame was fully handled (with ``SEND_COMPLETION``)."""
+
+    action: Literal["complete"] = "complete"
+    payload: None = None
+
+
+class GroupCompleteMessage(BaseMessage):
+    """Sent after each broadcast delivered to this client (with ``SEND_COMPLETION``)."""
+
+    action: Literal["group_complete"] = "group_complete"
+    payload: None = None
+
+
+class EventCompleteMessage(BaseMessage):
+    """Sent after each server-side event handled for this client (with ``SEND_COMPLETION``)."""
+
+    action: Literal["event_complete"] = "event_complete"
+    payload: None = None
+
+
+__all__ = [
+    "AuthenticationMessage",
+    "AuthenticationPayload",
+    "CompleteMessage",
+    "ErrorDetail",
+    "ErrorMessage",
+    "ErrorPayload",
+    "EventCompleteMessage",
+    "GroupCompleteMessage",
+    "PongMessage",
+]

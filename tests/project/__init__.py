@@ -1,0 +1,1 @@
+"""The Django project the test suite runs against."""

@@ -1,0 +1,7 @@
+"""HTTP routes of the test project."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
