@@ -40,7 +40,9 @@ async def test_handler_reply_goes_back_followed_by_completion() -> None:
         ('{"action": "echo", "payload": {"txt": 1}}', "Message validation failed"),
     ],
 )
-async def test_malformed_frame_gets_error_and_connection_stays_open(frame: str, detail: str) -> None:
+async def test_malformed_frame_gets_error_and_connection_stays_open(
+    frame: str, detail: str
+) -> None:
     ws = await connect()
     await ws.send_to(text_data=frame)
     error, complete = await collect(ws)
@@ -68,7 +70,10 @@ async def test_handler_crash_sends_generic_error_and_logs_traceback(
     with caplog.at_level(logging.ERROR, logger="chanx"):
         await ws.send_to(text_data='{"action": "crash"}')
         error, _ = await collect(ws)
-    assert error == {"action": "error", "payload": {"detail": "Failed to process message", "errors": None}}
+    assert error == {
+        "action": "error",
+        "payload": {"detail": "Failed to process message", "errors": None},
+    }
     assert "hunter2" not in json.dumps(error)
     record = next(r for r in caplog.records if "handle_crash" in r.getMessage())
     assert record.exc_info is not None and "hunter2" in str(record.exc_info[1])
@@ -81,7 +86,11 @@ async def test_replies_come_back_in_arrival_order() -> None:
     ws = await connect()
     for i in range(30):
         delay = 0.02 if i % 3 == 0 else 0
-        frame = {"action": "slow", "payload": delay} if delay else {"action": "echo", "payload": {"text": str(i)}}
+        frame = (
+            {"action": "slow", "payload": delay}
+            if delay
+            else {"action": "echo", "payload": {"text": str(i)}}
+        )
         await ws.send_to(text_data=json.dumps(frame))
     texts = []
     for _ in range(30):
@@ -189,7 +198,9 @@ async def test_frame_over_limit_closes_with_1009_and_is_not_handled() -> None:
 
 async def test_multibyte_text_is_measured_in_bytes() -> None:
     ws = await connect("/ws/small/")
-    await ws.send_to(text_data=json.dumps({"action": "echo", "payload": {"text": "é" * 20}}, ensure_ascii=False))
+    await ws.send_to(
+        text_data=json.dumps({"action": "echo", "payload": {"text": "é" * 20}}, ensure_ascii=False)
+    )
     assert await ws.receive_output(1) == {"type": "websocket.close", "code": 1009}
 
 
@@ -221,7 +232,11 @@ async def test_held_messages_are_sent_together_at_the_end() -> None:
 async def test_camelize_setting_converts_keys() -> None:
     with override_settings(CHANX={"SEND_COMPLETION": True, "CAMELIZE": True}):
         ws = await connect()
-        order = {"orderId": 1, "customerName": "Ada", "items": [{"name": "a", "quantity": 1, "tags": []}]}
+        order = {
+            "orderId": 1,
+            "customerName": "Ada",
+            "items": [{"name": "a", "quantity": 1, "tags": []}],
+        }
         await ws.send_to(text_data=json.dumps({"action": "order", "payload": order}))
         reply, _ = await collect(ws)
         assert reply == {"action": "order_reply", "payload": order}

@@ -66,7 +66,11 @@ def test_table_maps_actions_to_handlers_and_reads_types_from_annotations() -> No
     assert hello.summary == "Say hello."
     assert hello.description == "Replies with a greeting."
     ping = spec.ws_handlers["ping"]
-    assert (ping.summary, ping.tags, ping.output_types) == ("Answer a ping", ("health",), (PongMessage,))
+    assert (ping.summary, ping.tags, ping.output_types) == (
+        "Answer a ping",
+        ("health",),
+        (PongMessage,),
+    )
     assert spec.event_handlers["tick"].output_types == (Greeting,)
     assert spec.incoming_types == [PingMessage, Hello]
     assert spec.event_types == [Tick]
@@ -133,7 +137,9 @@ def test_message_whose_action_is_not_a_literal_is_refused() -> None:
 
 
 def test_sync_handler_is_refused_with_advice() -> None:
-    with pytest.raises(HandlerDefinitionError, match=r"must be `async def`.*database_sync_to_async"):
+    with pytest.raises(
+        HandlerDefinitionError, match=r"must be `async def`.*database_sync_to_async"
+    ):
 
         class Sync(ChanxWebsocketConsumerMixin):
             @ws_handler

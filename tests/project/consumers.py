@@ -8,7 +8,6 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
-
 from tests.project.messages import (
     CrashMessage,
     EchoMessage,

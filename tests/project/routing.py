@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chanx.channels.routing import URLRouter, path, re_path
-
 from tests.project import consumers
 
 router = URLRouter(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
 
 from chanx.channels.settings import DEFAULTS, TYPES
+
+
+def _pyhumps_installed() -> bool:
+    try:
+        import humps  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def check_chanx_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -51,7 +58,7 @@ def check_chanx_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                     id="chanx.E003",
                 )
             )
-    if user.get("CAMELIZE") is True and importlib.util.find_spec("humps") is None:
+    if user.get("CAMELIZE") is True and not _pyhumps_installed():
         errors.append(
             Error(
                 "CHANX['CAMELIZE'] is on but the pyhumps package is not installed.",

@@ -67,7 +67,7 @@ def _group_list(groups: str | Iterable[str]) -> list[str]:
     return [groups] if isinstance(groups, str) else list(groups)
 
 
-class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsocketConsumer):  # type: ignore[misc]
+class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsocketConsumer):
     """Django Channels WebSocket consumer with typed, validated, documented messages.
 
     Declare handlers with ``@ws_handler`` (client frames) and ``@event_handler``

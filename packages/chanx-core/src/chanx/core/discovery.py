@@ -195,8 +195,10 @@ def _union_adapter(message_types: list[type[BaseMessage]]) -> TypeAdapter[BaseMe
         return None
     if len(message_types) == 1:
         return TypeAdapter(message_types[0])
-    union = Union[tuple(message_types)]  # noqa: UP007 - built from a runtime tuple
-    return TypeAdapter(Annotated[union, Field(discriminator="action")])
+    # The union is only known at run time, so it cannot be spelled as a static type.
+    union: Any = Union[tuple(message_types)]  # noqa: UP007
+    adapter: TypeAdapter[BaseMessage] = TypeAdapter(Annotated[union, Field(discriminator="action")])
+    return adapter
 
 
 def discover_handlers(cls: type) -> ConsumerSpec:

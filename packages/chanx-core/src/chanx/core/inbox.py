@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 class FrameInbox:
-    """Queue + workers for one connection. ``start`` once, ``put`` per frame, ``stop`` at the end."""
+    """Queue and workers of one connection: ``start``, ``put`` per frame, ``stop`` at the end."""
 
     def __init__(
         self,
@@ -42,9 +42,7 @@ class FrameInbox:
     def start(self) -> None:
         """Start the workers; frames queued before this are handled first, in order."""
         if not self._tasks:
-            self._tasks = [
-                asyncio.ensure_future(self._work()) for _ in range(self._worker_count)
-            ]
+            self._tasks = [asyncio.ensure_future(self._work()) for _ in range(self._worker_count)]
 
     async def put(self, frame: str | bytes) -> None:
         """Queue a frame, waiting while the queue is full."""

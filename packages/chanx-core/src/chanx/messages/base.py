@@ -33,4 +33,3 @@ class BaseMessage(BaseModel):
 
     action: Any
     payload: Any = None
-

@@ -16,7 +16,9 @@ _MISSING = (
 )
 
 try:
-    _command = importlib.import_module("chanx.asyncapi.management.commands.generate_asyncapi_schema")
+    _command = importlib.import_module(
+        "chanx.asyncapi.management.commands.generate_asyncapi_schema"
+    )
 except ModuleNotFoundError as exc:
     if exc.name is None or not exc.name.startswith("chanx.asyncapi"):
         raise
