@@ -1,0 +1,72 @@
+"""Serve the chat example: migrate SQLite, create the demo user, run uvicorn on 127.0.0.1.
+
+    hatch run example:serve            # in-memory channel layer, one process
+    REDIS_URL=redis://127.0.0.1:6379/0 hatch run example:serve -- --port 8001
+
+With REDIS_URL several server processes (different ports) serve one chat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"
+
+
+def prepare() -> str:
+    """Migrate the database and make sure the demo users exist; return demo's API token."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from django.contrib.auth import get_user_model
+
+    from chat.views import token_for
+
+    users = get_user_model()
+    for name in (DEMO_USER, "alice", "bob"):
+        if not users.objects.filter(username=name).exists():
+            users.objects.create_user(name, password=DEMO_PASSWORD)
+    return token_for(DEMO_USER)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--prepare-only", action="store_true", help="migrate and exit")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(HERE))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chat_project.settings")
+    token = prepare()
+    if args.prepare_only:
+        return
+    base = f"http://{args.host}:{args.port}"
+    layer = "Redis at " + os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "in-memory"
+    print(f"chanx chat example ({layer} channel layer)")
+    print(f"  chat page      {base}/   (log in as {DEMO_USER} / {DEMO_PASSWORD}, or alice, bob)")
+    print(f"  AsyncAPI docs  {base}/asyncapi/docs/")
+    print(f"  WebSocket      ws://{args.host}:{args.port}/ws/chat/lobby/")
+    print(f"                 with header 'Authorization: Token {token}'")
+    sys.stdout.flush()
+
+    import uvicorn
+
+    uvicorn.run(
+        "chat_project.asgi:application",
+        host=args.host,
+        port=args.port,
+        app_dir=str(HERE),
+        log_level="warning",
+        lifespan="off",
+    )
+
+
+if __name__ == "__main__":
+    main()
