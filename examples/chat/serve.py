@@ -24,9 +24,8 @@ def prepare() -> str:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
-    from django.contrib.auth import get_user_model
-
     from chat.views import token_for
+    from django.contrib.auth import get_user_model
 
     users = get_user_model()
     for name in (DEMO_USER, "alice", "bob"):

@@ -30,8 +30,8 @@ from chat.messages import (
 class ChatAuthenticator(DjangoAuthenticator):
     """Logged-in users only: the session cookie (browser) or ``Authorization: Token …``."""
 
-    authentication_classes = [SessionAuthentication, TokenAuthentication]
-    permission_classes = [IsAuthenticated]
+    authentication_classes = (SessionAuthentication, TokenAuthentication)
+    permission_classes = (IsAuthenticated,)
 
 
 def room_group(room: str) -> str:

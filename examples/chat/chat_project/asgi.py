@@ -12,7 +12,6 @@ http_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - Django must be set up first
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-
 from chat.routing import router  # noqa: E402
 
 application = ProtocolTypeRouter(

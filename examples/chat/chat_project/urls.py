@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from chat import views
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import URLPattern, URLResolver, path
-
-from chat import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ChatPageView.as_view(), name="chat"),

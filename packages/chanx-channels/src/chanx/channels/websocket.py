@@ -19,6 +19,7 @@ from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonWebsocketConsumer,
 )
 from channels.layers import get_channel_layer
+from django.core.signals import setting_changed
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.settings import chanx_settings
@@ -50,10 +51,15 @@ class ConnectionState(enum.Enum):
     CLOSED = "closed"
 
 
+_options_cache: list[ConsumerOptions] = []
+
+
 def current_options() -> ConsumerOptions:
-    """The consumer options the ``CHANX`` settings ask for right now."""
+    """The consumer options the ``CHANX`` settings ask for right now (cached between changes)."""
+    if _options_cache:
+        return _options_cache[0]
     s = chanx_settings
-    return ConsumerOptions(
+    options = ConsumerOptions(
         action_key=s.MESSAGE_ACTION_KEY,
         camelize=s.CAMELIZE,
         send_completion=s.SEND_COMPLETION,
@@ -61,6 +67,16 @@ def current_options() -> ConsumerOptions:
         log_messages=s.LOG_WEBSOCKET_MESSAGE,
         log_ignored_actions=frozenset(s.LOG_IGNORED_ACTIONS),
     )
+    _options_cache[:] = [options]
+    return options
+
+
+def _forget_options(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CHANX":
+        _options_cache.clear()
+
+
+setting_changed.connect(_forget_options)
 
 
 def _group_list(groups: str | Iterable[str]) -> list[str]:

@@ -33,19 +33,30 @@ class FrameInbox:
         self._queue: asyncio.Queue[str | bytes] = asyncio.Queue(max_pending)
         self._worker_count = workers
         self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
 
     @property
     def running(self) -> bool:
-        """Whether workers are draining the queue."""
-        return bool(self._tasks)
+        """Whether workers may drain the queue (between ``start`` and ``stop``)."""
+        return self._started
 
     def start(self) -> None:
-        """Start the workers; frames queued before this are handled first, in order."""
-        if not self._tasks:
-            self._tasks = [asyncio.ensure_future(self._work()) for _ in range(self._worker_count)]
+        """Let workers drain the queue; frames queued before this are handled first, in order.
+
+        Workers are created on the first frame, not here: a connection that sends nothing
+        (or only listens to broadcasts) costs no task.
+        """
+        self._started = True
+        if not self._queue.empty():
+            self._spawn()
+
+    def _spawn(self) -> None:
+        self._tasks = [asyncio.ensure_future(self._work()) for _ in range(self._worker_count)]
 
     async def put(self, frame: str | bytes) -> None:
         """Queue a frame, waiting while the queue is full."""
+        if self._started and not self._tasks:
+            self._spawn()
         await self._queue.put(frame)
 
     async def _work(self) -> None:
@@ -61,6 +72,7 @@ class FrameInbox:
 
     async def stop(self) -> None:
         """Cancel the workers and drop frames not yet handled."""
+        self._started = False
         tasks, self._tasks = self._tasks, []
         current = asyncio.current_task()
         for task in tasks:

@@ -1,0 +1,111 @@
+"""Starting the chat example under a real ASGI server, in a subprocess, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "chat"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ChatServer:
+    """A running example server: where it listens and the demo user's API token."""
+
+    port: int
+    token: str
+    process: subprocess.Popen[str]
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/chat/"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def headers(self, token: str | None = None) -> list[tuple[str, str]]:
+        return [("Authorization", f"Token {token or self.token}"), ("Origin", self.origin)]
+
+
+def example_env(database: Path, redis_url: str | None = None) -> dict[str, str]:
+    env = dict(os.environ, CHAT_DB=str(database), PYTHONUNBUFFERED="1")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+@contextmanager
+def chat_server(database: Path, redis_url: str | None = None) -> Iterator[ChatServer]:
+    """Run ``examples/chat/serve.py`` on a free port until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(EXAMPLE / "serve.py"), "--port", str(port)],
+        cwd=REPO,
+        env=example_env(database, redis_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    token = ""
+    output: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if "Authorization: Token" in line:
+                token = line.split("Token", 1)[1].strip().strip("'")
+                break
+        if not token:
+            raise RuntimeError("the example did not start:\n" + "".join(output))
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the example server did not listen") from None
+                time.sleep(0.05)
+        yield ChatServer(port=port, token=token, process=process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def manage(database: Path, *args: str, redis_url: str | None = None) -> str:
+    """Run ``examples/chat/manage.py`` with the same database (and Redis) as a server."""
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE / "manage.py"), *args],
+        cwd=EXAMPLE,
+        env=example_env(database, redis_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
