@@ -282,7 +282,11 @@ def core_only(tmp_path_factory: pytest.TempPathFactory, built: Built) -> Iterato
 @pytest.fixture(scope="session")
 def with_channels(tmp_path_factory: pytest.TempPathFactory, built: Built) -> Iterator[Venv]:
     yield _make_venv(
-        tmp_path_factory, built, "with-channels", ["chanx-core", "chanx-channels"], _BASE_APPS
+        tmp_path_factory,
+        built,
+        "with-channels",
+        ["chanx-core", "chanx-channels"],
+        [*_BASE_APPS, "chanx.channels"],
     )
 
 
@@ -304,7 +308,7 @@ def with_everything(tmp_path_factory: pytest.TempPathFactory, built: Built) -> I
         built,
         "with-everything",
         list(MODULES),
-        [*_BASE_APPS, "rest_framework"],
+        [*_BASE_APPS, "rest_framework", "chanx.channels"],
     )
 
 
@@ -358,6 +362,24 @@ def test_channels_optional_modules_name_the_distribution_to_install(
     with_channels.import_error_names(module, hint)
 
 
+def test_schema_command_exists_and_names_the_missing_distribution(with_channels: Venv) -> None:
+    with_channels.probe(
+        """
+        from django.core.management import call_command, get_commands
+        from django.core.management.base import CommandError
+
+        assert get_commands()["generate_asyncapi_schema"] == "chanx.channels"
+        call_command("check")
+        try:
+            call_command("generate_asyncapi_schema")
+        except CommandError as exc:
+            assert "pip install chanx-asyncapi" in str(exc), exc
+        else:
+            raise SystemExit("generate_asyncapi_schema ran without chanx-asyncapi")
+        """
+    )
+
+
 def test_drf_provides_the_authenticator(with_drf: Venv) -> None:
     with_drf.probe(
         """
@@ -380,6 +402,12 @@ def test_asyncapi_and_testing_complete_the_channels_api(with_everything: Venv) -
             AsyncAPISchemaView,
             generate_asyncapi_schema,
         )
+        from io import StringIO
+        from django.core.management import call_command
+
+        out = StringIO()
+        call_command("generate_asyncapi_schema", "--format", "json", stdout=out)
+        assert '"asyncapi": "3.0.0"' in out.getvalue(), out.getvalue()[:500]
         """
     )
 
