@@ -1,0 +1,237 @@
+"""A Channels test communicator that speaks a chanx consumer's typed messages.
+
+:class:`WebsocketCommunicator` is Channels' ``WebsocketCommunicator`` (``connect``,
+``send_to``, ``receive_from``, ``disconnect`` all work as usual) plus the chanx side:
+send a :class:`~chanx.messages.base.BaseMessage` encoded the way the consumer would
+encode it, and collect the consumer's answer as typed messages up to its completion
+signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from channels.testing import WebsocketCommunicator as ChannelsWebsocketCommunicator
+
+from chanx.channels.websocket import current_options
+from chanx.core.codec import FrameError, MessageCodec
+from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
+from chanx.core.discovery import message_actions
+from chanx.messages.base import BaseMessage
+from chanx.testing.outgoing import outgoing_codec, outgoing_types
+
+DEFAULT_TIMEOUT = 1.0
+"""Seconds to wait for the next frame before giving up on a collection."""
+
+
+def _consumer_codec(consumer: type[ChanxWebsocketConsumerMixin], options: ConsumerOptions) -> Any:
+    # The consumer's own configure_chanx picks (and caches) the codec a connection with
+    # these options uses; asking it, on an instance that is never run, keeps the test
+    # encoding identical to the consumer's without a second copy of the rules.
+    carrier = object.__new__(consumer)
+    carrier.configure_chanx(options)
+    return carrier.codec
+
+
+class WebsocketCommunicator(ChannelsWebsocketCommunicator):
+    """Channels' WebSocket communicator plus typed messages for one chanx consumer.
+
+    ``consumer`` is the consumer class behind ``path``: its handlers say which messages
+    it may send, and frames are checked against them. The ``CHANX`` settings
+    (``MESSAGE_ACTION_KEY``, ``CAMELIZE``, ``SEND_COMPLETION``) are read when
+    :meth:`connect` runs, as the consumer reads them, so both sides agree::
+
+        communicator = WebsocketCommunicator(router, "/ws/echo/", consumer=EchoConsumer)
+        await communicator.connect()
+        await communicator.send_message(EchoMessage(payload=TextPayload(text="hi")))
+        assert await communicator.receive_all_messages() == [
+            EchoReply(payload=TextPayload(text="hi"))
+        ]
+
+    Collecting relies on the completion signals, so run tests with
+    ``CHANX = {"SEND_COMPLETION": True}``.
+    """
+
+    def __init__(
+        self,
+        application: Any,
+        path: str,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        subprotocols: list[str] | None = None,
+        spec_version: int | None = None,
+        *,
+        consumer: type[ChanxWebsocketConsumerMixin],
+    ) -> None:
+        super().__init__(application, path, headers, subprotocols, spec_version)
+        self.consumer = consumer
+        self._options: ConsumerOptions | None = None
+
+    @property
+    def options(self) -> ConsumerOptions:
+        """The consumer options of this connection: as read at :meth:`connect`, or current."""
+        return self._options if self._options is not None else current_options()
+
+    @property
+    def codec(self) -> MessageCodec:
+        """The codec the consumer uses for this connection; encodes what tests send."""
+        codec: MessageCodec = _consumer_codec(self.consumer, self.options)
+        return codec
+
+    async def connect(self, timeout: float = 1) -> tuple[bool, Any]:
+        """Open the connection; fixes the ``CHANX`` options for it, as the consumer does."""
+        self._options = current_options()
+        result: tuple[bool, Any] = await super().connect(timeout)
+        return result
+
+    async def send_message(self, message: BaseMessage) -> None:
+        """Send ``message`` as one text frame, encoded exactly as the consumer encodes."""
+        await self.send_to(text_data=self.codec.encode(message))
+
+    async def receive_all_json(
+        self, timeout: float = DEFAULT_TIMEOUT, *, stop_action: str | None = "complete"
+    ) -> list[Any]:
+        """The decoded JSON of every frame up to the ``stop_action`` frame, as sent (raw keys).
+
+        The stop frame is read but not returned, so the next collection starts after it.
+        ``timeout`` is how long to wait for each next frame: if it passes before the stop
+        action arrives, the test fails with the frames received so far (a consumer
+        only sends ``complete`` with ``SEND_COMPLETION`` on). With ``stop_action=None``
+        collection ends, without failing, once no frame came for ``timeout`` seconds.
+        """
+        return [data for _, data in await self._collect(timeout, stop_action)]
+
+    async def receive_all_messages(
+        self, stop_action: str | None = "complete", timeout: float = DEFAULT_TIMEOUT
+    ) -> list[BaseMessage]:
+        """Every message up to the ``stop_action`` frame, validated into its message class.
+
+        Same collection rules as :meth:`receive_all_json` (the stop frame is consumed,
+        not returned). Each frame must be one of the messages the consumer may send
+        (its handlers' output types and chanx's built-in messages); any other frame fails
+        the test with an ``AssertionError`` that shows the frame and what was expected.
+        """
+        codec = outgoing_codec(self.consumer, self.options.action_key, self.options.camelize)
+        return [self._decode(codec, text) for text, _ in await self._collect(timeout, stop_action)]
+
+    async def assert_closed(self, code: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> int:
+        """Assert the next thing the consumer does is close the connection; return the code.
+
+        With ``code``, the close code must be that one (1009 for an oversized frame, 4403
+        for a refused authentication, ...). A frame sent instead fails the test.
+        """
+        output = await self._next_output(timeout)
+        assert output is not None, f"the connection was not closed within {timeout}s"
+        assert output["type"] == "websocket.close", (
+            f"expected the connection to close, but the consumer sent {_describe(output)}"
+        )
+        closed_with: int = output.get("code", 1000)
+        if code is not None:
+            assert closed_with == code, f"closed with code {closed_with}, expected {code}"
+        return closed_with
+
+    async def shutdown(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Disconnect if the consumer is still running; safe to call any number of times.
+
+        Unlike :meth:`disconnect` it never starts a consumer that was not used, and it
+        leaves alone one that already stopped or belongs to another (finished) event loop.
+        Errors the consumer raises while disconnecting propagate.
+        """
+        # ``_future`` is asgiref's handle on the running application; reading the public
+        # ``future`` property instead would start an application that never ran.
+        future: asyncio.Future[Any] | None = self._future
+        if future is None or future.done():
+            return
+        if future.get_loop() is not asyncio.get_running_loop():
+            return
+        await self.disconnect(timeout=timeout)
+
+    async def _next_output(self, timeout: float) -> dict[str, Any] | None:
+        """The next ASGI message from the consumer, or None if none came within ``timeout``.
+
+        ``receive_output`` cancels the application when it times out; waiting on the
+        queue directly keeps the consumer alive, so a quiet moment is not a disconnect.
+        """
+        if self.future.done():
+            self.future.result()
+        try:
+            output: dict[str, Any] = await asyncio.wait_for(self.output_queue.get(), timeout)
+        except asyncio.TimeoutError:
+            if self.future.done():
+                self.future.result()
+            return None
+        return output
+
+    async def _collect(self, timeout: float, stop_action: str | None) -> list[tuple[str, Any]]:
+        action_key = self.options.action_key
+        frames: list[tuple[str, Any]] = []
+        while True:
+            output = await self._next_output(timeout)
+            if output is None:
+                if stop_action is None:
+                    return frames
+                raise AssertionError(self._no_stop_message(stop_action, timeout, frames))
+            assert output["type"] == "websocket.send", (
+                f"the consumer closed the connection (code {output.get('code', 1000)}) "
+                f"while waiting for {stop_action!r}; frames received: {_texts(frames)}"
+            )
+            text = output.get("text")
+            assert isinstance(text, str), f"expected a text frame, got {_describe(output)}"
+            data = json.loads(text)
+            if stop_action is not None and isinstance(data, dict):
+                if data.get(action_key) == stop_action:
+                    return frames
+            frames.append((text, data))
+
+    def _no_stop_message(
+        self, stop_action: str, timeout: float, frames: list[tuple[str, Any]]
+    ) -> str:
+        message = (
+            f"no {stop_action!r} frame within {timeout}s; frames received: {_texts(frames)}."
+        )
+        if stop_action in ("complete", "group_complete", "event_complete"):
+            if not self.options.send_completion:
+                message += (
+                    " SEND_COMPLETION is off, so the consumer never sends completion signals:"
+                    ' set CHANX = {"SEND_COMPLETION": True} in the test settings, or pass'
+                    " stop_action=None to collect until the consumer goes quiet."
+                )
+            else:
+                message += " Is the handler still running? Raise the timeout if it is slow."
+        return message
+
+    def _decode(self, codec: MessageCodec, text: str) -> BaseMessage:
+        try:
+            return codec.decode(text)
+        except FrameError as exc:
+            expected = sorted(
+                action
+                for message_type in outgoing_types(self.consumer)
+                for action in message_actions(message_type)
+            )
+            problems = "; ".join(
+                f"{'.'.join(map(str, error.loc)) or '(frame)'}: {error.msg}"
+                for error in exc.payload.errors or []
+            )
+            raise AssertionError(
+                f"{self.consumer.__qualname__} sent a frame that matches none of its outgoing "
+                f"messages:\n  {text}\n{exc.payload.detail}"
+                f"{': ' + problems if problems else ''}\n"
+                f"expected actions: {', '.join(expected)}"
+            ) from None
+
+
+def _texts(frames: list[tuple[str, Any]]) -> str:
+    return "[" + ", ".join(text for text, _ in frames) + "]"
+
+
+def _describe(output: dict[str, Any]) -> str:
+    if output["type"] == "websocket.close":
+        return f"a close (code {output.get('code', 1000)})"
+    if output["type"] == "websocket.send" and "text" in output:
+        return f"the frame {output['text']}"
+    return repr(output)
+
+
+__all__ = ["DEFAULT_TIMEOUT", "WebsocketCommunicator"]

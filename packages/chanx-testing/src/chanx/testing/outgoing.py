@@ -1,0 +1,76 @@
+"""The messages a consumer may send, as one validator per consumer class.
+
+Tests compare what a consumer sent with message instances (``==``), so every frame a
+communicator reads is validated into the message class it stands for. The set of
+classes is the consumer's public contract: the output types of all its handlers (as
+discovered in ``__chanx_spec__``) plus the messages chanx itself sends. The validator
+is built once per consumer class, on first use, and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter
+
+from chanx.core.codec import MessageCodec
+from chanx.core.consumer import ChanxWebsocketConsumerMixin
+from chanx.core.discovery import message_actions
+from chanx.messages.base import BaseMessage
+from chanx.messages.outgoing import (
+    AuthenticationMessage,
+    CompleteMessage,
+    ErrorMessage,
+    EventCompleteMessage,
+    GroupCompleteMessage,
+    PongMessage,
+)
+
+BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
+    PongMessage,
+    ErrorMessage,
+    AuthenticationMessage,
+    CompleteMessage,
+    GroupCompleteMessage,
+    EventCompleteMessage,
+)
+"""Messages any chanx consumer may send, whatever its handlers declare."""
+
+ConsumerClass = type[ChanxWebsocketConsumerMixin]
+
+
+def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
+    """Every message class ``consumer`` may send: its handlers' outputs, then the built-ins."""
+    declared = [out for info in consumer.__chanx_spec__.handlers for out in info.output_types]
+    return tuple(dict.fromkeys([*declared, *BUILTIN_OUTGOING]))
+
+
+@functools.cache
+def outgoing_adapter(consumer: ConsumerClass) -> TypeAdapter[BaseMessage]:
+    """One validator for everything ``consumer`` may send, built on first use and cached.
+
+    Messages are told apart by their ``action`` like incoming frames are. When two
+    classes share an action (a project's own ``error`` message next to the built-in
+    one), the union falls back to trying them in order, the consumer's own first.
+    """
+    types = outgoing_types(consumer)
+    actions = [action for message_type in types for action in message_actions(message_type)]
+    union = Union[types]  # noqa: UP007 - built from a runtime tuple
+    if len(actions) == len(set(actions)):
+        return TypeAdapter(Annotated[union, Field(discriminator="action")])
+    return TypeAdapter(Annotated[union, Field(union_mode="left_to_right")])
+
+
+@functools.cache
+def outgoing_codec(consumer: ConsumerClass, action_key: str, camelize: bool) -> MessageCodec:
+    """A codec that decodes ``consumer``'s frames into its outgoing messages.
+
+    It is the consumer's own :class:`~chanx.core.codec.MessageCodec` machinery pointed
+    at the outgoing messages, so a renamed action key and ``CAMELIZE`` are undone
+    exactly as the consumer applied them.
+    """
+    return MessageCodec(outgoing_adapter(consumer), action_key=action_key, camelize=camelize)
+
+
+__all__ = ["BUILTIN_OUTGOING", "outgoing_adapter", "outgoing_codec", "outgoing_types"]

@@ -1,0 +1,1 @@
+"""Tests of chanx-testing: communicators, the Django test case and the pytest plugin."""

@@ -1,0 +1,80 @@
+"""Consumers that exercise what chanx.testing checks: authentication, stray frames, cleanup."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from chanx.channels.authentication import BaseAuthenticator
+from chanx.channels.routing import URLRouter, path
+from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.core.decorators import ws_handler
+from chanx.messages.base import BaseMessage
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import AuthenticationPayload, PongMessage
+
+from tests.project.consumers import EchoConsumer
+from tests.project.messages import EchoMessage, EchoReply
+
+TOKENS = {b"good": "ada", b"broken": ""}
+
+
+class HeaderTokenAuthenticator(BaseAuthenticator):
+    """Admits ``x-token: good``; refuses a missing token with 401, any other with 403."""
+
+    async def authenticate(self, scope: dict[str, Any]) -> AuthenticationPayload:
+        token = dict(scope["headers"]).get(b"x-token")
+        if token is None:
+            return AuthenticationPayload(status_code=401, status_text="Unauthorized")
+        user = TOKENS.get(token)
+        if not user:
+            return AuthenticationPayload(
+                status_code=403, status_text="Forbidden", data={"detail": "bad token"}
+            )
+        self.user = user
+        return AuthenticationPayload(status_code=200, status_text="OK", data={"user": user})
+
+
+class GuardedConsumer(AsyncJsonWebsocketConsumer):
+    """Answers pings, but only to connections with a good token."""
+
+    authenticator_class = HeaderTokenAuthenticator
+
+    @ws_handler
+    async def handle_ping(self, message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+
+class MysteryMessage(BaseMessage):
+    """A message the consumer below sends without declaring it."""
+
+    action: Literal["mystery"] = "mystery"
+    payload: None = None
+
+
+class UndeclaredReplyConsumer(AsyncJsonWebsocketConsumer):
+    """Declares it answers ``echo`` with ``echo_reply`` but sends ``mystery`` too."""
+
+    @ws_handler
+    async def handle_echo(self, message: EchoMessage) -> EchoReply:
+        await self.send_message(MysteryMessage())
+        return EchoReply(payload=message.payload)
+
+
+class RecordingConsumer(EchoConsumer):
+    """The echo consumer, noting every disconnect (channel name, close code)."""
+
+    disconnects: ClassVar[list[tuple[str, int]]] = []
+
+    async def disconnect(self, code: int) -> None:
+        type(self).disconnects.append((self.channel_name, code))
+
+
+router = URLRouter(
+    [
+        path("ws/guarded/", GuardedConsumer.as_asgi()),
+        path("ws/undeclared/", UndeclaredReplyConsumer.as_asgi()),
+        path("ws/recording/", RecordingConsumer.as_asgi()),
+        path("ws/nested/", URLRouter([path("echo/", EchoConsumer.as_asgi())])),
+    ]
+)
+"""Routes of the consumers above, passed explicitly to the communicators under test."""
