@@ -1,0 +1,1 @@
+"""chanx-asyncapi: the `chanx.asyncapi` package."""

@@ -1,0 +1,428 @@
+"""Build an AsyncAPI 3.0 document from chanx consumers: a plain function of the routing.
+
+The input is a list of :class:`WebSocketRoute` (an address such as ``/ws/rooms/{room}/``
+and the consumer class serving it) and the document's metadata; the output is an
+:class:`~chanx.asyncapi.models.AsyncAPIDocument`. Nothing here imports Django: the Django
+side (:mod:`chanx.asyncapi.discovery`) only finds the routes.
+
+What each consumer becomes:
+
+* a **channel** at the route's address, with one ``parameters`` entry per ``{name}``,
+  named and described by ``@channel`` on the class (else its name and docstring);
+* a **receive** operation per ``@ws_handler``, whose ``reply`` lists the handler's
+  output types;
+* a **send** operation per ``@event_handler`` that has outputs, and one per other message
+  the server may send: replies, broadcasts declared with ``output_type``, the built-in
+  ``error`` (any frame can get one), ``authentication`` (when the consumer has an
+  ``authenticator_class``) and the completion signals (sent with ``SEND_COMPLETION``).
+
+Payload schemas come from Pydantic in one pass over every message, so a model shared by
+several messages or consumers is defined once in ``components/schemas``, and two different
+models with the same class name get module-qualified names. The output is deterministic:
+the same routes give the same document, byte for byte once rendered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from chanx.asyncapi.models import (
+    AsyncAPIDocument,
+    Channel,
+    Components,
+    Info,
+    Message,
+    Operation,
+    OperationReply,
+    Parameter,
+    Reference,
+    Server,
+    Tag,
+)
+from chanx.core.decorators import CHANNEL_ATTR, ChannelInfo
+from chanx.core.discovery import ConsumerSpec, HandlerInfo, message_actions
+from chanx.core.wire import DEFAULT_ACTION_KEY
+from chanx.messages.base import BaseMessage
+from chanx.messages.outgoing import (
+    AuthenticationMessage,
+    CompleteMessage,
+    ErrorMessage,
+    EventCompleteMessage,
+    GroupCompleteMessage,
+)
+
+_SCHEMA_REF = "#/components/schemas/{model}"
+_PLACEHOLDER = re.compile(r"{([^{}]+)}")
+# Component and channel keys must match ^[\w\d.\-_]+$ in the specification.
+_KEY_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+@dataclass(frozen=True)
+class WebSocketRoute:
+    """One WebSocket endpoint: where it is and which consumer class serves it.
+
+    ``address`` is the URL path with ``{name}`` for each keyword argument the route
+    captures, e.g. ``/ws/rooms/{room_name}/``. ``parameters`` may describe them
+    (name → description); a placeholder missing from it is still documented.
+    """
+
+    address: str
+    consumer: type
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+def server_from_url(url: str, *, protocol: str | None = None) -> Server:
+    """A :class:`Server` from a URL such as ``wss://api.example.com/base``.
+
+    Without a scheme the URL is taken as ``host[:port][/path]`` and the protocol defaults
+    to ``ws``; ``protocol`` overrides whatever the URL says.
+    """
+    parts = urlsplit(url if "://" in url else f"ws://{url}")
+    if not parts.netloc:
+        raise ValueError(f"Server URL {url!r} has no host; use e.g. 'wss://api.example.com'")
+    pathname = parts.path.rstrip("/") or None
+    return Server(host=parts.netloc, protocol=protocol or parts.scheme, pathname=pathname)
+
+
+def generate_document(
+    routes: Sequence[WebSocketRoute],
+    *,
+    title: str = "AsyncAPI Documentation",
+    version: str = "1.0.0",
+    description: str | None = None,
+    servers: Mapping[str, Server] | None = None,
+    camelize: bool = False,
+    action_key: str = DEFAULT_ACTION_KEY,
+) -> AsyncAPIDocument:
+    """Describe ``routes`` as an AsyncAPI 3.0 document.
+
+    ``camelize`` and ``action_key`` must match how the consumers encode frames (the
+    ``CAMELIZE`` and ``MESSAGE_ACTION_KEY`` settings), so the schemas show the keys
+    clients really see. Raises ``TypeError`` for a route whose consumer is not a chanx
+    consumer::
+
+        document = generate_document(
+            [WebSocketRoute("/ws/chat/{room}/", ChatConsumer)],
+            title="Chat",
+            servers={"default": server_from_url("wss://chat.example.com")},
+        )
+        data = document.to_dict()
+    """
+    plans = _plan_channels(routes)
+    schemas, message_keys = _message_schemas(plans, camelize=camelize, action_key=action_key)
+    builder = _DocumentBuilder(message_keys)
+    for plan in plans:
+        builder.add_channel(plan)
+    return AsyncAPIDocument(
+        info=Info(title=title, version=version, description=description or None),
+        servers=dict(sorted(servers.items())) if servers else None,
+        channels=builder.channels,
+        operations=builder.operations,
+        components=Components(
+            schemas=dict(sorted(schemas.items())),
+            messages=_component_messages(message_keys),
+        ),
+    )
+
+
+@dataclass
+class _ChannelPlan:
+    """What one route contributes, gathered before any schema is generated."""
+
+    key: str
+    route: WebSocketRoute
+    spec: ConsumerSpec
+    info: ChannelInfo
+    incoming: list[type[BaseMessage]]
+    outgoing: list[type[BaseMessage]]
+
+
+def _consumer_spec(route: WebSocketRoute) -> ConsumerSpec:
+    spec = getattr(route.consumer, "__chanx_spec__", None)
+    if not isinstance(spec, ConsumerSpec):
+        raise TypeError(
+            f"{route.address}: {route.consumer!r} is not a chanx consumer (it has no "
+            "handler table); subclass chanx.channels.websocket.AsyncJsonWebsocketConsumer "
+            "or leave the route out of the documented routes."
+        )
+    return spec
+
+
+def _channel_info(cls: type) -> ChannelInfo:
+    """``@channel`` of this very class, else its name and own docstring.
+
+    A subclass is a different endpoint, so it does not inherit its parent's ``@channel``
+    (which would give several channels one name) nor its docstring (which would describe
+    every plain consumer with the base class's text).
+    """
+    declared = vars(cls).get(CHANNEL_ATTR)
+    info = declared if isinstance(declared, ChannelInfo) else ChannelInfo()
+    return ChannelInfo(
+        name=info.name or cls.__name__,
+        description=info.description or _own_doc(cls),
+        tags=info.tags,
+    )
+
+
+def _own_doc(cls: type) -> str | None:
+    doc = vars(cls).get("__doc__")
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+
+
+def _outgoing(spec: ConsumerSpec) -> list[type[BaseMessage]]:
+    """Every message the server may send on this consumer's connections, each once."""
+    found: list[type[BaseMessage]] = []
+    for handler in spec.handlers:
+        found += handler.output_types
+    if getattr(spec.consumer, "authenticator_class", None) is not None:
+        found.append(AuthenticationMessage)
+    found += [ErrorMessage, CompleteMessage, GroupCompleteMessage]
+    if spec.event_handlers:
+        found.append(EventCompleteMessage)
+    return list(dict.fromkeys(found))
+
+
+def _plan_channels(routes: Sequence[WebSocketRoute]) -> list[_ChannelPlan]:
+    plans = []
+    for route in routes:
+        spec = _consumer_spec(route)
+        info = _channel_info(route.consumer)
+        plans.append(
+            _ChannelPlan(
+                key="",
+                route=route,
+                spec=spec,
+                info=info,
+                incoming=spec.incoming_types,
+                outgoing=_outgoing(spec),
+            )
+        )
+    # A name shared by several routes (one consumer mounted twice) is made unique with
+    # the address, for every route that has it: keys then do not depend on route order.
+    names = [_safe_key(plan.info.name or "") for plan in plans]
+    for plan, name in zip(plans, names):
+        plan.key = name if names.count(name) == 1 else f"{name}_{_safe_key(plan.route.address)}"
+    keys = [plan.key for plan in plans]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(
+            f"Routes {duplicates} are documented twice (same consumer at the same address); "
+            "remove the duplicate route."
+        )
+    return plans
+
+
+def _safe_key(text: str) -> str:
+    return _KEY_UNSAFE.sub("_", text).strip("_") or "root"
+
+
+def _message_schemas(
+    plans: Sequence[_ChannelPlan], *, camelize: bool, action_key: str
+) -> tuple[dict[str, dict[str, Any]], dict[type[BaseMessage], str]]:
+    """JSON Schemas of every message and the models they use, from one Pydantic pass.
+
+    One pass means Pydantic sees all models at once: a shared model is defined once and
+    two different models with the same name get module-qualified names. A message the
+    client sends is described as Pydantic validates it, one the server sends as it is
+    serialized (they differ only for models with serializers or computed fields).
+    """
+    received = {cls for plan in plans for cls in plan.incoming}
+    every = {cls for plan in plans for cls in (*plan.incoming, *plan.outgoing)}
+    ordered = sorted(every, key=lambda cls: (cls.__module__, cls.__qualname__))
+    inputs: list[tuple[type[BaseMessage], JsonSchemaMode]] = [
+        (cls, "validation" if cls in received else "serialization") for cls in ordered
+    ]
+    refs, top = models_json_schema(inputs, ref_template=_SCHEMA_REF)
+    schemas: dict[str, dict[str, Any]] = top.get("$defs", {})
+    message_keys = {cls: refs[(cls, mode)]["$ref"].rsplit("/", 1)[1] for cls, mode in inputs}
+    rename = _camelizer() if camelize else None
+    for schema in schemas.values():
+        _rewrite_schema(schema, rename)
+    if action_key != DEFAULT_ACTION_KEY:
+        for key in message_keys.values():
+            _rename_property(schemas[key], DEFAULT_ACTION_KEY, action_key)
+    return schemas, message_keys
+
+
+def _camelizer() -> Callable[[str], str]:
+    try:
+        import humps
+    except ImportError as exc:
+        raise ImportError(
+            "camelize=True needs the pyhumps package: pip install 'chanx-core[camel-case]'"
+        ) from exc
+    camelize: Callable[[str], str] = humps.camelize
+    return camelize
+
+
+def _rewrite_schema(schema: Any, rename: Callable[[str], str] | None) -> None:
+    """Adapt a Pydantic (JSON Schema 2020-12) schema to the AsyncAPI schema object in place.
+
+    Keys become camelCase when ``rename`` is given, as the codec rewrites them on the
+    wire; an OpenAPI-style ``discriminator`` object becomes the property name, which is
+    what AsyncAPI's ``discriminator`` holds.
+    """
+    if isinstance(schema, list):
+        for item in schema:
+            _rewrite_schema(item, rename)
+        return
+    if not isinstance(schema, dict):
+        return
+    discriminator = schema.get("discriminator")
+    if isinstance(discriminator, dict):
+        name = discriminator.get("propertyName")
+        if isinstance(name, str):
+            schema["discriminator"] = rename(name) if rename else name
+        else:
+            del schema["discriminator"]
+    for key, value in list(schema.items()):
+        if key == "properties" and isinstance(value, dict):
+            for sub in value.values():
+                _rewrite_schema(sub, rename)
+            if rename is not None:
+                schema[key] = {rename(name): sub for name, sub in value.items()}
+        elif key == "required" and isinstance(value, list) and rename is not None:
+            schema[key] = [rename(name) for name in value]
+        elif key not in ("enum", "const", "default", "examples") and isinstance(
+            value, (dict, list)
+        ):
+            _rewrite_schema(value, rename)
+
+
+def _rename_property(schema: dict[str, Any], old: str, new: str) -> None:
+    properties = schema.get("properties")
+    if isinstance(properties, dict) and old in properties:
+        schema["properties"] = {(new if k == old else k): v for k, v in properties.items()}
+    required = schema.get("required")
+    if isinstance(required, list):
+        schema["required"] = [new if name == old else name for name in required]
+
+
+def _component_messages(message_keys: Mapping[type[BaseMessage], str]) -> dict[str, Message]:
+    messages = {}
+    for cls, key in message_keys.items():
+        summary, description = _split_doc(_own_doc(cls))
+        messages[key] = Message(
+            name=" | ".join(message_actions(cls)),
+            title=cls.__name__,
+            summary=summary,
+            description=description,
+            payload=Reference(ref=_SCHEMA_REF.format(model=key)),
+        )
+    return dict(sorted(messages.items()))
+
+
+def _split_doc(doc: str | None) -> tuple[str | None, str | None]:
+    """First paragraph as summary, the rest as description."""
+    if not doc:
+        return None, None
+    first, _, rest = doc.partition("\n\n")
+    return " ".join(first.split()), rest.strip() or None
+
+
+def _tags(names: Iterable[str]) -> list[Tag] | None:
+    unique = list(dict.fromkeys(names))
+    return [Tag(name=name) for name in unique] or None
+
+
+class _DocumentBuilder:
+    """Collects channels and operations, one route at a time, in route order."""
+
+    def __init__(self, message_keys: Mapping[type[BaseMessage], str]) -> None:
+        self.message_keys = message_keys
+        self.channels: dict[str, Channel] = {}
+        self.operations: dict[str, Operation] = {}
+
+    def add_channel(self, plan: _ChannelPlan) -> None:
+        route, spec, key = plan.route, plan.spec, plan.key
+        messages = dict.fromkeys(self.message_keys[cls] for cls in (*plan.incoming, *plan.outgoing))
+        self.channels[key] = Channel(
+            address=route.address,
+            title=plan.info.name,
+            description=plan.info.description,
+            messages={
+                name: Reference(ref=f"#/components/messages/{name}") for name in sorted(messages)
+            },
+            parameters=_parameters(route),
+            tags=_tags(plan.info.tags),
+        )
+        channel_ref = Reference(ref=f"#/channels/{key}")
+        for handler in spec.ws_handlers.values():
+            op_key = f"{key}.{handler.name}"
+            if op_key in self.operations:
+                continue
+            replies = self._refs(key, handler.output_types)
+            self.operations[op_key] = self._operation(
+                "receive",
+                channel_ref,
+                handler,
+                self._refs(key, [handler.input_type]),
+                reply=OperationReply(channel=channel_ref, messages=replies) if replies else None,
+            )
+        covered: set[type[BaseMessage]] = set()
+        for handler in spec.event_handlers.values():
+            op_key = f"{key}.{handler.name}"
+            if not handler.output_types or op_key in self.operations:
+                continue
+            covered.update(handler.output_types)
+            self.operations[op_key] = self._operation(
+                "send", channel_ref, handler, self._refs(key, handler.output_types)
+            )
+        for cls in plan.outgoing:
+            if cls in covered:
+                continue
+            summary, description = _split_doc(_own_doc(cls))
+            action = " | ".join(message_actions(cls))
+            self.operations[f"{key}.send.{self.message_keys[cls]}"] = Operation(
+                action="send",
+                channel=channel_ref,
+                summary=summary or f"Send {action}",
+                description=description,
+                messages=self._refs(key, [cls]),
+            )
+
+    def _refs(self, channel_key: str, classes: Iterable[type[BaseMessage]]) -> list[Reference]:
+        # Operations must point at the channel's messages, not at components directly.
+        return [
+            Reference(ref=f"#/channels/{channel_key}/messages/{self.message_keys[cls]}")
+            for cls in dict.fromkeys(classes)
+        ]
+
+    @staticmethod
+    def _operation(
+        action: Literal["send", "receive"],
+        channel: Reference,
+        handler: HandlerInfo,
+        messages: list[Reference],
+        reply: OperationReply | None = None,
+    ) -> Operation:
+        return Operation(
+            action=action,
+            channel=channel,
+            summary=handler.summary,
+            description=handler.description,
+            messages=messages,
+            reply=reply,
+            tags=_tags(handler.tags),
+        )
+
+
+def _parameters(route: WebSocketRoute) -> dict[str, Parameter] | None:
+    names = list(dict.fromkeys(_PLACEHOLDER.findall(route.address)))
+    unknown = sorted(set(route.parameters) - set(names))
+    if unknown:
+        raise ValueError(
+            f"{route.address}: parameters {unknown} do not appear in the address; "
+            "write them as {name} in it."
+        )
+    return {name: Parameter(description=route.parameters.get(name)) for name in names} or None
+
+
+__all__ = ["WebSocketRoute", "generate_document", "server_from_url"]

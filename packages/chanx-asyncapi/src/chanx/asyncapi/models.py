@@ -1,0 +1,173 @@
+"""The AsyncAPI 3.0 document as typed Pydantic models.
+
+The generator fills these models and serializes the whole document once, at the end, with
+:meth:`AsyncAPIDocument.to_dict`. Building typed objects instead of nested dicts means a
+misspelt field or a missing required one fails when the document is built, not when a
+reader (or the AsyncAPI parser in the browser) meets it.
+
+Only the parts of the specification chanx produces are modelled. Payload schemas stay plain
+dicts: they are JSON Schema produced by Pydantic, not AsyncAPI structure.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ASYNCAPI_VERSION = "3.0.0"
+"""The AsyncAPI specification version every generated document declares."""
+
+
+class _Model(BaseModel):
+    # `extra="forbid"` mirrors the specification's `additionalProperties: false`: a wrong
+    # field name is a bug in the generator, better found when the model is built.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Reference(_Model):
+    """A ``{"$ref": "#/..."}`` pointer to another part of the document."""
+
+    ref: str = Field(alias="$ref")
+
+
+class Tag(_Model):
+    """A label grouping channels, operations or messages in the UI."""
+
+    name: str
+    description: str | None = None
+
+
+class Info(_Model):
+    """What the API is: title, version and a longer description."""
+
+    title: str
+    version: str
+    description: str | None = None
+
+
+class Server(_Model):
+    """Where clients connect: ``host`` (with port) and ``protocol`` (``ws`` or ``wss``).
+
+    Frozen, hence hashable: the Django side caches documents per server.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    host: str
+    protocol: str
+    pathname: str | None = None
+    description: str | None = None
+
+
+class Parameter(_Model):
+    """A ``{name}`` placeholder in a channel address (a URL route keyword argument)."""
+
+    description: str | None = None
+    enum: list[str] | None = None
+    default: str | None = None
+    examples: list[str] | None = None
+
+
+class Message(_Model):
+    """One kind of frame: its name (the action), documentation and payload schema.
+
+    ``payload`` describes the whole frame (action key and payload), since that is what
+    crosses the wire; it points into ``components/schemas``.
+    """
+
+    name: str
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    content_type: str | None = Field(default=None, alias="contentType")
+    payload: Reference
+    tags: list[Tag] | None = None
+
+
+class Channel(_Model):
+    """One WebSocket endpoint: its address, parameters and the messages that cross it."""
+
+    address: str
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    messages: dict[str, Reference] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] | None = None
+    tags: list[Tag] | None = None
+
+
+class OperationReply(_Model):
+    """What the server answers to a received message, on the same channel."""
+
+    channel: Reference
+    messages: list[Reference]
+
+
+class Operation(_Model):
+    """Something the server does on a channel.
+
+    ``receive``: the server accepts these messages from the client. ``send``: the server
+    sends them to the client.
+    """
+
+    action: Literal["send", "receive"]
+    channel: Reference
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    messages: list[Reference]
+    reply: OperationReply | None = None
+    tags: list[Tag] | None = None
+
+
+class Components(_Model):
+    """Reusable parts: message definitions and the JSON Schemas of their payloads."""
+
+    schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    messages: dict[str, Message] = Field(default_factory=dict)
+
+
+class AsyncAPIDocument(_Model):
+    """A complete AsyncAPI 3.0 document."""
+
+    asyncapi: Literal["3.0.0"] = ASYNCAPI_VERSION
+    info: Info
+    servers: dict[str, Server] | None = None
+    default_content_type: str | None = Field(default="application/json", alias="defaultContentType")
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    operations: dict[str, Operation] = Field(default_factory=dict)
+    components: Components = Field(default_factory=Components)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document as JSON-ready data: spec field names, no empty optional fields.
+
+        Payload schemas are copied as they are: ``exclude_none`` would also strip a
+        meaningful ``"default": null`` or ``"const": null`` from inside them.
+        """
+        data = self.model_dump(
+            mode="json", by_alias=True, exclude_none=True, exclude={"components": {"schemas"}}
+        )
+        components = data.setdefault("components", {})
+        schemas = (
+            {"schemas": copy.deepcopy(self.components.schemas)} if self.components.schemas else {}
+        )
+        data["components"] = {**schemas, **components}
+        return data
+
+
+__all__ = [
+    "ASYNCAPI_VERSION",
+    "AsyncAPIDocument",
+    "Channel",
+    "Components",
+    "Info",
+    "Message",
+    "Operation",
+    "OperationReply",
+    "Parameter",
+    "Reference",
+    "Server",
+    "Tag",
+]

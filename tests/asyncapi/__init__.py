@@ -1,0 +1,1 @@
+"""Tests of chanx-asyncapi: generator, route discovery, views, command and docs page."""

@@ -1,0 +1,21 @@
+"""A custom route discovery class, loaded by dotted path in the tests."""
+
+from __future__ import annotations
+
+from chanx.asyncapi.generator import WebSocketRoute
+from tests.asyncapi.consumers import QuietConsumer
+
+
+class QuietOnlyDiscovery:
+    """Documents one hand-written route, whatever ASGI_APPLICATION says."""
+
+    def discover(self) -> list[WebSocketRoute]:
+        return [
+            WebSocketRoute(
+                "/custom/{slot}/", QuietConsumer, parameters={"slot": "Which slot to join."}
+            )
+        ]
+
+
+class NotADiscovery:
+    pass
