@@ -207,7 +207,7 @@ def _plan_channels(routes: Sequence[WebSocketRoute]) -> list[_ChannelPlan]:
     # A name shared by several routes (one consumer mounted twice) is made unique with
     # the address, for every route that has it: keys then do not depend on route order.
     names = [_safe_key(plan.info.name or "") for plan in plans]
-    for plan, name in zip(plans, names):
+    for plan, name in zip(plans, names, strict=True):
         plan.key = name if names.count(name) == 1 else f"{name}_{_safe_key(plan.route.address)}"
     keys = [plan.key for plan in plans]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})

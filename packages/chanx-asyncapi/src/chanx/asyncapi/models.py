@@ -12,11 +12,11 @@ dicts: they are JSON Schema produced by Pydantic, not AsyncAPI structure.
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ASYNCAPI_VERSION = "3.0.0"
+ASYNCAPI_VERSION: Final = "3.0.0"
 """The AsyncAPI specification version every generated document declares."""
 
 

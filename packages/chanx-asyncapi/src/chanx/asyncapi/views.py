@@ -46,9 +46,9 @@ def generate_asyncapi_schema(request: HttpRequest) -> dict[str, Any]:
 
     Routes come from ``ASGI_APPLICATION``; ``info`` from ``ASYNCAPI_TITLE``,
     ``ASYNCAPI_VERSION`` and ``ASYNCAPI_DESCRIPTION``; the server from the request's host
-    and scheme (``ws``/``wss``), overridden by ``WEBSOCKET_BASE_URL``, itself overridden by
-    ``ASYNCAPI_SERVER_URL``; ``ASYNCAPI_SERVER_PROTOCOL`` overrides the protocol. Generated once per distinct
-    input and cached; each call returns its own copy.
+    and scheme (``ws``/``wss``), overridden by ``WEBSOCKET_BASE_URL``, itself overridden
+    by ``ASYNCAPI_SERVER_URL``; ``ASYNCAPI_SERVER_PROTOCOL`` overrides the protocol.
+    Generated once per distinct input and cached; each call returns its own copy.
     """
     return build_document(DocumentOptions(detected_url=request_base_url(request)))
 
@@ -77,7 +77,8 @@ class AsyncAPISchemaView(_DocumentMixin, View):
     answers ``application/yaml``; any other format is a 400 naming the valid ones.
     """
 
-    http_method_names = ["get", "head", "options"]
+    # Django's own per-instance attribute, overridden the way Django documents it.
+    http_method_names = ["get", "head", "options"]  # noqa: RUF012
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Generate (or reuse) the document and render it in the requested format."""
