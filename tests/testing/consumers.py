@@ -11,7 +11,6 @@ from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import AuthenticationPayload, PongMessage
-
 from tests.project.consumers import EchoConsumer
 from tests.project.messages import EchoMessage, EchoReply
 

@@ -41,7 +41,9 @@ ORDER = OrderPayload(
 )
 
 
-async def connected(path: str = "/ws/echo/", consumer: type = EchoConsumer) -> WebsocketCommunicator:
+async def connected(
+    path: str = "/ws/echo/", consumer: type = EchoConsumer
+) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(router, path, consumer=consumer)
     connected, _ = await communicator.connect()
     assert connected
@@ -120,7 +122,9 @@ async def test_frames_before_another_completion_are_kept_with_their_signal() -> 
 
 
 async def test_frame_matching_no_outgoing_message_fails_showing_the_frame() -> None:
-    ws = WebsocketCommunicator(probes.router, "/ws/undeclared/", consumer=probes.UndeclaredReplyConsumer)
+    ws = WebsocketCommunicator(
+        probes.router, "/ws/undeclared/", consumer=probes.UndeclaredReplyConsumer
+    )
     await ws.connect()
     await ws.send_message(EchoMessage(payload=TextPayload(text="x")))
     with pytest.raises(AssertionError) as failure:
@@ -219,7 +223,7 @@ async def test_assert_closed_fails_when_a_frame_comes_instead() -> None:
 
 async def test_assert_closed_fails_when_the_connection_stays_open() -> None:
     ws = await connected()
-    with pytest.raises(AssertionError, match="not closed within 0.1s"):
+    with pytest.raises(AssertionError, match=r"not closed within 0\.1s"):
         await ws.assert_closed(timeout=0.1)
     await ws.disconnect()
 

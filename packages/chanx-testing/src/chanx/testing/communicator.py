@@ -179,17 +179,15 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
             text = output.get("text")
             assert isinstance(text, str), f"expected a text frame, got {_describe(output)}"
             data = json.loads(text)
-            if stop_action is not None and isinstance(data, dict):
-                if data.get(action_key) == stop_action:
-                    return frames
+            is_dict = isinstance(data, dict)
+            if stop_action is not None and is_dict and data.get(action_key) == stop_action:
+                return frames
             frames.append((text, data))
 
     def _no_stop_message(
         self, stop_action: str, timeout: float, frames: list[tuple[str, Any]]
     ) -> str:
-        message = (
-            f"no {stop_action!r} frame within {timeout}s; frames received: {_texts(frames)}."
-        )
+        message = f"no {stop_action!r} frame within {timeout}s; frames received: {_texts(frames)}."
         if stop_action in ("complete", "group_complete", "event_complete"):
             if not self.options.send_completion:
                 message += (

@@ -9,8 +9,7 @@ is built once per consumer class, on first use, and cached.
 
 from __future__ import annotations
 
-import functools
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter
 
@@ -39,6 +38,9 @@ BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
 
 ConsumerClass = type[ChanxWebsocketConsumerMixin]
 
+_adapters: dict[ConsumerClass, TypeAdapter[BaseMessage]] = {}
+_codecs: dict[tuple[ConsumerClass, str, bool], MessageCodec] = {}
+
 
 def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
     """Every message class ``consumer`` may send: its handlers' outputs, then the built-ins."""
@@ -46,7 +48,6 @@ def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
     return tuple(dict.fromkeys([*declared, *BUILTIN_OUTGOING]))
 
 
-@functools.cache
 def outgoing_adapter(consumer: ConsumerClass) -> TypeAdapter[BaseMessage]:
     """One validator for everything ``consumer`` may send, built on first use and cached.
 
@@ -54,15 +55,20 @@ def outgoing_adapter(consumer: ConsumerClass) -> TypeAdapter[BaseMessage]:
     classes share an action (a project's own ``error`` message next to the built-in
     one), the union falls back to trying them in order, the consumer's own first.
     """
-    types = outgoing_types(consumer)
-    actions = [action for message_type in types for action in message_actions(message_type)]
-    union = Union[types]  # noqa: UP007 - built from a runtime tuple
+    adapter = _adapters.get(consumer)
+    if adapter is None:
+        adapter = _adapters[consumer] = _union_adapter(outgoing_types(consumer))
+    return adapter
+
+
+def _union_adapter(message_types: tuple[type[BaseMessage], ...]) -> TypeAdapter[BaseMessage]:
+    actions = [action for message_type in message_types for action in message_actions(message_type)]
+    union: Any = Union[tuple(message_types)]  # noqa: UP007 - built from a runtime tuple
     if len(actions) == len(set(actions)):
         return TypeAdapter(Annotated[union, Field(discriminator="action")])
     return TypeAdapter(Annotated[union, Field(union_mode="left_to_right")])
 
 
-@functools.cache
 def outgoing_codec(consumer: ConsumerClass, action_key: str, camelize: bool) -> MessageCodec:
     """A codec that decodes ``consumer``'s frames into its outgoing messages.
 
@@ -70,7 +76,13 @@ def outgoing_codec(consumer: ConsumerClass, action_key: str, camelize: bool) -> 
     at the outgoing messages, so a renamed action key and ``CAMELIZE`` are undone
     exactly as the consumer applied them.
     """
-    return MessageCodec(outgoing_adapter(consumer), action_key=action_key, camelize=camelize)
+    key = (consumer, action_key, camelize)
+    codec = _codecs.get(key)
+    if codec is None:
+        codec = _codecs[key] = MessageCodec(
+            outgoing_adapter(consumer), action_key=action_key, camelize=camelize
+        )
+    return codec
 
 
 __all__ = ["BUILTIN_OUTGOING", "outgoing_adapter", "outgoing_codec", "outgoing_types"]

@@ -36,7 +36,9 @@ def _walk(application: Any, remaining: str, depth: int) -> type[ChanxWebsocketCo
         routes = getattr(application, "routes", None)
         if routes is not None:
             return _match(routes, remaining, depth)
-        application = getattr(application, "inner", None) or getattr(application, "application", None)
+        application = getattr(application, "inner", None) or getattr(
+            application, "application", None
+        )
     return None
 
 

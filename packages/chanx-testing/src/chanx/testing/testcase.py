@@ -170,7 +170,7 @@ class WebsocketTestCase(TransactionTestCase):
         path: str | None = getattr(self, "ws_path", None)
         if not path:
             raise AttributeError(
-                f"{type(self).__qualname__} has no ws_path: set `ws_path = \"/ws/...\"` on "
+                f'{type(self).__qualname__} has no ws_path: set `ws_path = "/ws/..."` on '
                 "the test case or pass ws_path= to create_communicator()."
             )
         return path
