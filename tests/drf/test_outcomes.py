@@ -135,7 +135,7 @@ async def test_get_queryset_override_hides_rooms_the_user_is_not_in(people: Peop
     assert (await round_trip(member, WHOAMI))["payload"]["obj"] == "general"
     await member.disconnect()
     # alice owns "general" but is not among its members: for this queryset it does not exist.
-    owner, auth = await open_ws("/ws/my-rooms/general/", people.token_header("alice"))
+    _, auth = await open_ws("/ws/my-rooms/general/", people.token_header("alice"))
     assert auth["status_code"] == 404
 
 

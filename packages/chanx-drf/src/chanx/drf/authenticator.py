@@ -170,7 +170,9 @@ class DjangoAuthenticator(BaseAuthenticator):
         self.view = view
         lookup = self._looks_up_object(view)
         if self.override_http_methods:
-            setattr(view, self.auth_method, lambda *a, **k: grant_access(view, lookup_object=lookup))
+            setattr(
+                view, self.auth_method, lambda *a, **k: grant_access(view, lookup_object=lookup)
+            )
             if lookup and not self._custom_get_object(view):
                 missing = self._missing_route_kwarg(view, kwargs)
                 if missing:
@@ -266,8 +268,10 @@ class DjangoAuthenticator(BaseAuthenticator):
         # DRF answers 403 to unauthenticated requests when the first authentication class
         # has no WWW-Authenticate scheme (SessionAuthentication). A WebSocket has no such
         # header to lose, and 4401 tells the client to log in where 4403 would not.
-        if status_code == 403 and failures and isinstance(
-            failures[-1], (NotAuthenticated, AuthenticationFailed)
+        if (
+            status_code == 403
+            and failures
+            and isinstance(failures[-1], (NotAuthenticated, AuthenticationFailed))
         ):
             status_code = 401
         success = 200 <= status_code < 300

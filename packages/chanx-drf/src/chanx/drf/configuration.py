@@ -68,13 +68,21 @@ def validate_configuration(owner: str, config: dict[str, Any]) -> None:
     """
     if "authentication_classes" in config:
         _check_classes(
-            owner, "authentication_classes", config["authentication_classes"],
-            BaseAuthentication, composable=False, example="TokenAuthentication",
+            owner,
+            "authentication_classes",
+            config["authentication_classes"],
+            BaseAuthentication,
+            composable=False,
+            example="TokenAuthentication",
         )
     if "permission_classes" in config:
         _check_classes(
-            owner, "permission_classes", config["permission_classes"],
-            BasePermission, composable=True, example="IsAuthenticated",
+            owner,
+            "permission_classes",
+            config["permission_classes"],
+            BasePermission,
+            composable=True,
+            example="IsAuthenticated",
         )
     queryset = config.get("queryset")
     if queryset is not None and not isinstance(queryset, (QuerySet, Manager)):
