@@ -1,17 +1,24 @@
-"""Small helpers for driving consumers through Channels' test communicator."""
+"""Small helpers for driving consumers through chanx-testing's communicator.
+
+``collect`` keeps the completion frame in what it returns, for the tests that check the
+completion signal itself; the others use ``receive_all_messages``.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from channels.testing import WebsocketCommunicator
-
+from chanx.testing import WebsocketCommunicator
+from chanx.testing.routing import find_consumer
+from tests.project.messages import WhoAmIMessage, WhoAmIReply
 from tests.project.routing import router
 
 
 async def connect(path: str = "/ws/echo/", application: Any = router) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, path)
+    consumer = find_consumer(application, path)
+    assert consumer is not None, f"no chanx consumer routed at {path}"
+    communicator = WebsocketCommunicator(application, path, consumer=consumer)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -31,7 +38,7 @@ async def collect(
 
 async def ws_channel(communicator: WebsocketCommunicator) -> str:
     """The channel name of the consumer behind ``communicator`` (asked with ``whoami``)."""
-    await communicator.send_to(text_data='{"action": "whoami"}')
-    reply, _ = await collect(communicator)
-    channel: str = reply["payload"]["channel"]
-    return channel
+    await communicator.send_message(WhoAmIMessage())
+    [reply] = await communicator.receive_all_messages()
+    assert isinstance(reply, WhoAmIReply)
+    return reply.payload["channel"]

@@ -10,9 +10,11 @@ import time
 import pytest
 from django.test import override_settings
 
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
 from tests.channels.helpers import collect, connect, ws_channel
 from tests.project.consumers import EchoConsumer
-from tests.project.messages import EchoMessage, NotifyEvent, TextPayload
+from tests.project.messages import EchoMessage, EchoReply, NotifyEvent, TextPayload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,8 +96,9 @@ async def test_replies_come_back_in_arrival_order() -> None:
         await ws.send_to(text_data=json.dumps(frame))
     texts = []
     for _ in range(30):
-        reply, _ = await collect(ws)
-        texts.append(reply["payload"]["text"])
+        [reply] = await ws.receive_all_messages()
+        assert isinstance(reply, EchoReply)
+        texts.append(reply.payload.text)
     assert texts == [("slept 0.02" if i % 3 == 0 else str(i)) for i in range(30)]
     await ws.disconnect()
 
@@ -106,7 +109,7 @@ async def test_concurrent_consumer_runs_handlers_side_by_side() -> None:
     for _ in range(4):
         await ws.send_to(text_data='{"action": "slow", "payload": 0.3}')
     for _ in range(4):
-        await collect(ws)
+        assert await ws.receive_all_messages() == [EchoReply(payload=TextPayload(text="slept 0.3"))]
     assert time.monotonic() - started < 0.9
     await ws.disconnect()
 
@@ -131,8 +134,8 @@ async def test_slow_handler_does_not_hold_up_other_connections() -> None:
     fast = await connect()
     await slow.send_to(text_data='{"action": "slow", "payload": 1.0}')
     started = time.monotonic()
-    await fast.send_to(text_data='{"action": "ping"}')
-    assert (await collect(fast))[0]["action"] == "pong"
+    await fast.send_message(PingMessage())
+    assert await fast.receive_all_messages() == [PongMessage()]
     assert time.monotonic() - started < 0.5
     await slow.disconnect()
     await fast.disconnect()
