@@ -6,11 +6,14 @@ import logging
 from typing import Any
 
 import pytest
+from channels.auth import AuthMiddlewareStack
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 
 from chanx.drf import DjangoAuthenticator
+from tests.drf import authenticators as auth
 from tests.drf.conftest import People
 from tests.drf.consumers import ProbeConsumer
 from tests.drf.helpers import closed_with, open_ws
@@ -99,3 +102,24 @@ async def test_route_without_the_lookup_keyword_refuses_with_500_naming_the_fix(
 
 async def _ignore(message: object) -> None:
     return None
+
+
+def test_system_check_reports_routes_missing_the_lookup_keyword() -> None:
+    from chanx.drf.checks import route_lookup_errors
+    from tests.drf.consumers import router
+
+    errors = route_lookup_errors(AllowedHostsOriginValidator(AuthMiddlewareStack(router)))
+    assert [(e.id, e.obj) for e in errors] == [("chanx_drf.E001", auth.RoomAuthenticator)]
+    assert errors[0].msg.startswith(
+        "Route 'ws/misrouted-room/' serves RoomConsumer, whose RoomAuthenticator looks up its "
+        "object by the route keyword 'room_name', which this route does not capture."
+    )
+    assert "lookup_url_kwarg" in (errors[0].hint or "")
+
+
+def test_route_keyword_follows_the_lookup_configuration() -> None:
+    assert auth.RoomAuthenticator.route_keyword() == "room_name"
+    assert auth.MyRoomsAuthenticator.route_keyword() == "room_name"
+    assert auth.TokenAuthenticator.route_keyword() is None
+    assert auth.QueryRoomAuthenticator.route_keyword() is None
+    assert define(queryset=Room.objects).route_keyword() == "pk"

@@ -139,6 +139,33 @@ class DjangoAuthenticator(BaseAuthenticator):
             or cls.get_object is not DjangoAuthenticator.get_object
         )
 
+    @classmethod
+    def route_keyword(cls) -> str | None:
+        """The route keyword the object lookup reads, or None when no route keyword is read.
+
+        None when the class configures no lookup (no ``queryset`` here or on the view
+        class, no ``get_queryset`` override), or finds the object itself (``get_object``
+        overridden), or leaves the decision to a real view method
+        (``override_http_methods = False``). Used by the ``chanx_drf.E001`` system check.
+        """
+        view_class = cls.auth_view_class
+        if not cls.override_http_methods or (
+            cls.get_object is not DjangoAuthenticator.get_object
+            or view_class.get_object is not GenericAPIView.get_object
+        ):
+            return None
+        if "queryset" in _declared(cls):
+            configured = _declared(cls)["queryset"] is not None
+        else:
+            configured = getattr(view_class, "queryset", None) is not None or (
+                view_class.get_queryset is not GenericAPIView.get_queryset
+            )
+        if not (configured or cls.get_queryset is not DjangoAuthenticator.get_queryset):
+            return None
+        lookup_url_kwarg = getattr(cls, "lookup_url_kwarg", view_class.lookup_url_kwarg)
+        lookup_field: str = getattr(cls, "lookup_field", view_class.lookup_field)
+        return lookup_url_kwarg or lookup_field
+
     async def authenticate(self, scope: dict[str, Any]) -> AuthenticationPayload:
         """Run the auth view for this handshake, off the event loop; never raises.
 
