@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "chanx.channels",
+    "chanx.drf",
     "tests.project",
 ]
 
