@@ -20,7 +20,12 @@ from chanx.core.codec import FrameError, MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
 from chanx.core.discovery import message_actions
 from chanx.messages.base import BaseMessage
-from chanx.testing.outgoing import outgoing_codec, outgoing_types
+from chanx.testing.outgoing import (
+    COMPLETE_ACTION,
+    COMPLETION_ACTIONS,
+    outgoing_codec,
+    outgoing_types,
+)
 
 DEFAULT_TIMEOUT = 1.0
 """Seconds to wait for the next frame before giving up on a collection."""
@@ -90,7 +95,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         await self.send_to(text_data=self.codec.encode(message))
 
     async def receive_all_json(
-        self, timeout: float = DEFAULT_TIMEOUT, *, stop_action: str | None = "complete"
+        self, timeout: float = DEFAULT_TIMEOUT, *, stop_action: str | None = COMPLETE_ACTION
     ) -> list[Any]:
         """The decoded JSON of every frame up to the ``stop_action`` frame, as sent (raw keys).
 
@@ -103,7 +108,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         return [data for _, data in await self._collect(timeout, stop_action)]
 
     async def receive_all_messages(
-        self, stop_action: str | None = "complete", timeout: float = DEFAULT_TIMEOUT
+        self, stop_action: str | None = COMPLETE_ACTION, timeout: float = DEFAULT_TIMEOUT
     ) -> list[BaseMessage]:
         """Every message up to the ``stop_action`` frame, validated into its message class.
 
@@ -188,7 +193,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         self, stop_action: str, timeout: float, frames: list[tuple[str, Any]]
     ) -> str:
         message = f"no {stop_action!r} frame within {timeout}s; frames received: {_texts(frames)}."
-        if stop_action in ("complete", "group_complete", "event_complete"):
+        if stop_action in COMPLETION_ACTIONS:
             if not self.options.send_completion:
                 message += (
                     " SEND_COMPLETION is off, so the consumer never sends completion signals:"

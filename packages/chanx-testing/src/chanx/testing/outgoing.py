@@ -36,6 +36,15 @@ BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
 )
 """Messages any chanx consumer may send, whatever its handlers declare."""
 
+COMPLETE_ACTION: str = message_actions(CompleteMessage)[0]
+"""Action of the signal sent after each client frame was handled (``SEND_COMPLETION``)."""
+
+COMPLETION_ACTIONS: frozenset[str] = frozenset(
+    message_actions(signal)[0]
+    for signal in (CompleteMessage, GroupCompleteMessage, EventCompleteMessage)
+)
+"""Actions of the three completion signals: after a frame, a broadcast, an event."""
+
 ConsumerClass = type[ChanxWebsocketConsumerMixin]
 
 _adapters: dict[ConsumerClass, TypeAdapter[BaseMessage]] = {}
@@ -85,4 +94,11 @@ def outgoing_codec(consumer: ConsumerClass, action_key: str, camelize: bool) -> 
     return codec
 
 
-__all__ = ["BUILTIN_OUTGOING", "outgoing_adapter", "outgoing_codec", "outgoing_types"]
+__all__ = [
+    "BUILTIN_OUTGOING",
+    "COMPLETE_ACTION",
+    "COMPLETION_ACTIONS",
+    "outgoing_adapter",
+    "outgoing_codec",
+    "outgoing_types",
+]
