@@ -1,0 +1,236 @@
+"""End to end: uvicorn serving ``benchmarks.e2e_app``, driven by real ``websockets`` clients.
+
+The server runs in a subprocess; what is compared is the server's CPU time (all its threads,
+read from ``/proc``, or ``psutil`` where there is no ``/proc``) per message,
+so the clients, which share the machine, do not blur the comparison. Each layer gets its
+own server: the in-memory layer, then Redis through a private ``redis-server`` started
+for the run (skipped, with the reason printed, when ``redis-server`` is not installed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from benchmarks.measure import Result, round_order
+from benchmarks.messages import echo_frame, shout_frame
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode} while starting")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port} within 20 s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A private, non-persistent ``redis-server`` for the run; yields its URL."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise FileNotFoundError("redis-server is not installed (not on PATH)")
+    port = free_port()
+    process = subprocess.Popen(
+        [executable, "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port, process, "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
+def uvicorn_server(redis_url: str | None) -> Iterator[tuple[int, int]]:
+    """uvicorn serving ``benchmarks.e2e_app`` from the repository root; yields (port, pid)."""
+    port = free_port()
+    env = dict(os.environ)
+    env.pop("CHANX_BENCH_REDIS_URL", None)
+    if redis_url:
+        env["CHANX_BENCH_REDIS_URL"] = redis_url
+    command = [
+        sys.executable, "-m", "uvicorn", "benchmarks.e2e_app:application",
+        "--port", str(port), "--log-level", "warning", "--ws", "websockets-sansio",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
+    try:
+        _wait_for_port(port, process, "uvicorn")
+        yield port, process.pid
+    finally:
+        _stop(process)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by every thread of process ``pid``.
+
+    Linux keeps each thread's CPU time in nanoseconds in ``/proc/<pid>/task/*/schedstat``;
+    the totals in ``/proc/<pid>/stat`` (and ``psutil``) count 10 ms ticks, too coarse for
+    rounds of a few hundred milliseconds. Threads matter: Channels runs its per-message
+    database cleanup in a worker thread.
+    """
+    tasks = Path(f"/proc/{pid}/task")
+    if tasks.is_dir():
+        total = 0
+        for task in tasks.iterdir():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int((task / "schedstat").read_text().split()[0])
+        if total:
+            return total / 1e9
+    import psutil  # only where there is no /proc
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+async def _open(port: int, implementation: str, room: str) -> ClientConnection:
+    """A connected client whose consumer has joined ``room`` (proved by one echo)."""
+    client = await connect(
+        f"ws://127.0.0.1:{port}/ws/{implementation}/{room}/", compression=None, max_queue=None
+    )
+    await client.send(echo_frame(-1))
+    await client.recv()
+    return client
+
+
+async def _echo_clients(clients: list[ClientConnection], per_client: int) -> None:
+    async def one(client: ClientConnection) -> None:
+        for index in range(per_client):
+            await client.send(echo_frame(index))
+            await client.recv()
+
+    await asyncio.gather(*(one(c) for c in clients))
+
+
+async def _broadcasts(sender: ClientConnection, receivers: list[ClientConnection], n: int) -> None:
+    for index in range(n):
+        await sender.send(shout_frame(index))
+        await asyncio.gather(*(r.recv() for r in receivers))
+
+
+async def _check(port: int) -> None:
+    """chanx and raw must answer the same echo and deliver the same broadcast."""
+    answers: dict[str, list[Any]] = {}
+    for implementation in ("raw", "chanx"):
+        sender = await _open(port, implementation, "check")
+        receiver = await _open(port, implementation, "check")
+        await sender.send(echo_frame(1))
+        echoed = json.loads(await sender.recv())
+        await sender.send(shout_frame(2))
+        shouted = json.loads(await receiver.recv())
+        answers[implementation] = [echoed, shouted]
+        await sender.close()
+        await receiver.close()
+    if answers["raw"] != answers["chanx"]:
+        raise AssertionError(f"end to end, chanx and raw differ: {answers}")
+
+
+async def _measure_layer(
+    port: int, pid: int, layer: str, sizes: dict[str, int], rounds: int
+) -> list[Result]:
+    await _check(port)
+    echo = Result(
+        f"e2e echo, {layer}",
+        "messages",
+        1.0,
+        f"uvicorn; {sizes['clients']} clients x {sizes['echoes']} sequential echoes, "
+        f"concurrently; {layer} layer; rate per server CPU second",
+        clock="server CPU",
+    )
+    fanout = Result(
+        f"e2e broadcast x{sizes['members']}, {layer}",
+        "deliveries",
+        1.0,
+        f"uvicorn; one client shouts to {sizes['members']} others, "
+        f"{sizes['broadcasts']} times; {layer} layer; rate per server CPU second",
+        clock="server CPU",
+    )
+    for index in range(-1, rounds):  # round -1 warms up and is not recorded
+        for implementation in round_order(max(index, 0)):
+            clients = [
+                await _open(port, implementation, f"echo{index + 1}")
+                for _ in range(sizes["clients"])
+            ]
+            before = server_cpu(pid)
+            await _echo_clients(clients, sizes["echoes"])
+            used = server_cpu(pid) - before
+            for client in clients:
+                await client.close()
+            if index >= 0:
+                echo.add(implementation, sizes["clients"] * sizes["echoes"] / max(used, 1e-3))
+
+            room = f"fan{index + 1}"
+            sender = await _open(port, implementation, room)
+            receivers = [await _open(port, implementation, room) for _ in range(sizes["members"])]
+            before = server_cpu(pid)
+            await _broadcasts(sender, receivers, sizes["broadcasts"])
+            used = server_cpu(pid) - before
+            for client in (sender, *receivers):
+                await client.close()
+            if index >= 0:
+                deliveries = sizes["members"] * sizes["broadcasts"]
+                fanout.add(implementation, deliveries / max(used, 1e-3))
+    return [echo, fanout]
+
+
+def run_end_to_end(*, quick: bool, rounds: int, report: Callable[[Result], None]) -> list[Result]:
+    """Both channel layers, every implementation, alternating round by round."""
+    sizes = {
+        "clients": 20,
+        "echoes": 15 if quick else 40,
+        "members": 50,
+        "broadcasts": 6 if quick else 16,
+    }
+    results: list[Result] = []
+    layers: list[tuple[str, Callable[[], contextlib.AbstractContextManager[str | None]]]] = [
+        ("in-memory", lambda: contextlib.nullcontext(None)),
+        ("Redis", redis_server),
+    ]
+    print(f"end to end, uvicorn + websockets clients, {rounds} rounds, per server CPU second")
+    for layer, make_layer in layers:
+        try:
+            with make_layer() as redis_url, uvicorn_server(redis_url) as (port, pid):
+                for result in asyncio.run(_measure_layer(port, pid, layer, sizes, rounds)):
+                    report(result)
+                    results.append(result)
+        except FileNotFoundError as exc:
+            print(f"  skipped the {layer} layer: {exc}")
+            skipped = Result(f"e2e, {layer}", "messages", 1.0, "skipped", note=f"skipped: {exc}")
+            results.append(skipped)
+    return results

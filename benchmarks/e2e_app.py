@@ -1,0 +1,31 @@
+"""The ASGI application of the end-to-end benchmarks, served by uvicorn.
+
+``/ws/chanx/<room>/``, ``/ws/raw/<room>/`` and ``/ws/floor/<room>/`` serve the three
+implementations of :mod:`benchmarks.consumers`, side by side in one server process.
+"""
+
+from __future__ import annotations
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.e2e_settings")
+django.setup()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402 - needs Django set up first
+
+from benchmarks.consumers import ChanxConsumer, FloorConsumer, RawConsumer  # noqa: E402
+from chanx.channels.routing import URLRouter, path  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "websocket": URLRouter(
+            [
+                path("ws/chanx/<str:room>/", ChanxConsumer.as_asgi()),
+                path("ws/raw/<str:room>/", RawConsumer.as_asgi()),
+                path("ws/floor/<str:room>/", FloorConsumer.as_asgi()),
+            ]
+        )
+    }
+)
