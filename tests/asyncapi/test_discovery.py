@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.test import override_settings
 
@@ -96,3 +99,26 @@ def test_bad_discovery_class_paths_name_the_fix() -> None:
         load_discovery("tests.asyncapi.nowhere.Discovery")
     with pytest.raises(TypeError, match=r"has no discover\(\) method"):
         load_discovery("tests.asyncapi.discovery_classes.NotADiscovery")
+
+
+@pytest.mark.parametrize(
+    "application",
+    [
+        "tests.project.asgi.application",
+        FULL_APP,
+        "tests.asyncapi.asgi.bare_application",
+        "tests.asyncapi.asgi.single_application",
+        "tests.asyncapi.asgi.http_only_application",
+    ],
+)
+def test_every_project_shape_gives_a_valid_document(
+    application: str, assert_valid: Callable[[dict[str, Any]], None]
+) -> None:
+    from django.test import RequestFactory
+
+    from chanx.asyncapi.views import generate_asyncapi_schema
+
+    with override_settings(ASGI_APPLICATION=application):
+        for chanx in ({}, {"CAMELIZE": True, "MESSAGE_ACTION_KEY": "kind"}):
+            with override_settings(CHANX=chanx):
+                assert_valid(generate_asyncapi_schema(RequestFactory().get("/")))
