@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
-
+from chanx.asyncapi.message_schemas import SCHEMA_REF, message_schemas
 from chanx.asyncapi.models import (
     AsyncAPIDocument,
     Channel,
@@ -58,7 +57,6 @@ from chanx.messages.outgoing import (
     GroupCompleteMessage,
 )
 
-_SCHEMA_REF = "#/components/schemas/{model}"
 _PLACEHOLDER = re.compile(r"{([^{}]+)}")
 # Component and channel keys must match ^[\w\d.\-_]+$ in the specification.
 _KEY_UNSAFE = re.compile(r"[^\w.\-]+")
@@ -116,7 +114,12 @@ def generate_document(
         data = document.to_dict()
     """
     plans = _plan_channels(routes)
-    schemas, message_keys = _message_schemas(plans, camelize=camelize, action_key=action_key)
+    schemas, message_keys = message_schemas(
+        (cls for plan in plans for cls in plan.incoming),
+        (cls for plan in plans for cls in plan.outgoing),
+        camelize=camelize,
+        action_key=action_key,
+    )
     builder = _DocumentBuilder(message_keys)
     for plan in plans:
         builder.add_channel(plan)
@@ -223,88 +226,6 @@ def _safe_key(text: str) -> str:
     return _KEY_UNSAFE.sub("_", text).strip("_") or "root"
 
 
-def _message_schemas(
-    plans: Sequence[_ChannelPlan], *, camelize: bool, action_key: str
-) -> tuple[dict[str, dict[str, Any]], dict[type[BaseMessage], str]]:
-    """JSON Schemas of every message and the models they use, from one Pydantic pass.
-
-    One pass means Pydantic sees all models at once: a shared model is defined once and
-    two different models with the same name get module-qualified names. A message the
-    client sends is described as Pydantic validates it, one the server sends as it is
-    serialized (they differ only for models with serializers or computed fields).
-    """
-    received = {cls for plan in plans for cls in plan.incoming}
-    every = {cls for plan in plans for cls in (*plan.incoming, *plan.outgoing)}
-    ordered = sorted(every, key=lambda cls: (cls.__module__, cls.__qualname__))
-    inputs: list[tuple[type[BaseMessage], JsonSchemaMode]] = [
-        (cls, "validation" if cls in received else "serialization") for cls in ordered
-    ]
-    refs, top = models_json_schema(inputs, ref_template=_SCHEMA_REF)
-    schemas: dict[str, dict[str, Any]] = top.get("$defs", {})
-    message_keys = {cls: refs[(cls, mode)]["$ref"].rsplit("/", 1)[1] for cls, mode in inputs}
-    rename = _camelizer() if camelize else None
-    for schema in schemas.values():
-        _rewrite_schema(schema, rename)
-    if action_key != DEFAULT_ACTION_KEY:
-        for key in message_keys.values():
-            _rename_property(schemas[key], DEFAULT_ACTION_KEY, action_key)
-    return schemas, message_keys
-
-
-def _camelizer() -> Callable[[str], str]:
-    try:
-        import humps
-    except ImportError as exc:
-        raise ImportError(
-            "camelize=True needs the pyhumps package: pip install 'chanx-core[camel-case]'"
-        ) from exc
-    camelize: Callable[[str], str] = humps.camelize
-    return camelize
-
-
-def _rewrite_schema(schema: Any, rename: Callable[[str], str] | None) -> None:
-    """Adapt a Pydantic (JSON Schema 2020-12) schema to the AsyncAPI schema object in place.
-
-    Keys become camelCase when ``rename`` is given, as the codec rewrites them on the
-    wire; an OpenAPI-style ``discriminator`` object becomes the property name, which is
-    what AsyncAPI's ``discriminator`` holds.
-    """
-    if isinstance(schema, list):
-        for item in schema:
-            _rewrite_schema(item, rename)
-        return
-    if not isinstance(schema, dict):
-        return
-    discriminator = schema.get("discriminator")
-    if isinstance(discriminator, dict):
-        name = discriminator.get("propertyName")
-        if isinstance(name, str):
-            schema["discriminator"] = rename(name) if rename else name
-        else:
-            del schema["discriminator"]
-    for key, value in list(schema.items()):
-        if key == "properties" and isinstance(value, dict):
-            for sub in value.values():
-                _rewrite_schema(sub, rename)
-            if rename is not None:
-                schema[key] = {rename(name): sub for name, sub in value.items()}
-        elif key == "required" and isinstance(value, list) and rename is not None:
-            schema[key] = [rename(name) for name in value]
-        elif key not in ("enum", "const", "default", "examples") and isinstance(
-            value, (dict, list)
-        ):
-            _rewrite_schema(value, rename)
-
-
-def _rename_property(schema: dict[str, Any], old: str, new: str) -> None:
-    properties = schema.get("properties")
-    if isinstance(properties, dict) and old in properties:
-        schema["properties"] = {(new if k == old else k): v for k, v in properties.items()}
-    required = schema.get("required")
-    if isinstance(required, list):
-        schema["required"] = [new if name == old else name for name in required]
-
-
 def _component_messages(message_keys: Mapping[type[BaseMessage], str]) -> dict[str, Message]:
     messages = {}
     for cls, key in message_keys.items():
@@ -314,7 +235,7 @@ def _component_messages(message_keys: Mapping[type[BaseMessage], str]) -> dict[s
             title=cls.__name__,
             summary=summary,
             description=description,
-            payload=Reference(ref=_SCHEMA_REF.format(model=key)),
+            payload=Reference(ref=SCHEMA_REF.format(model=key)),
         )
     return dict(sorted(messages.items()))
 

@@ -63,12 +63,31 @@ def _server(options: DocumentOptions) -> Server:
     return server_from_url(url, protocol=protocol)
 
 
+class _Same:
+    """A cache key part equal only to the very same object, hashable or not.
+
+    ASGI applications are compared by identity: an app class defining ``__eq__`` (a
+    dataclass middleware, say) may be unhashable or equal to a different app.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
 def build_document(options: DocumentOptions) -> dict[str, Any]:
     """The project's AsyncAPI document as JSON-ready data (a fresh copy, safe to change)."""
     s = chanx_settings
     key = (
         # The application object itself: a different ASGI_APPLICATION is a different key.
-        get_websocket_application() if options.discovery_class is None else None,
+        _Same(get_websocket_application() if options.discovery_class is None else None),
         options.discovery_class,
         options.title if options.title is not None else s.ASYNCAPI_TITLE,
         options.version if options.version is not None else s.ASYNCAPI_VERSION,
@@ -82,7 +101,7 @@ def build_document(options: DocumentOptions) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=32)
 def _cached_document(
-    application: Any,
+    application: _Same,
     discovery_class: str | None,
     title: str,
     version: str,
@@ -92,7 +111,7 @@ def _cached_document(
     action_key: str,
 ) -> dict[str, Any]:
     discovery = (
-        ChannelsRouteDiscovery(application)
+        ChannelsRouteDiscovery(application.obj)
         if discovery_class is None
         else load_discovery(discovery_class)
     )
