@@ -412,14 +412,17 @@ def test_asyncapi_and_testing_complete_the_channels_api(with_everything: Venv) -
     )
 
 
-def test_testing_registers_its_pytest_plugin(with_everything: Venv) -> None:
+def test_testing_plugin_is_opt_in_and_importable(with_everything: Venv) -> None:
     out = with_everything.probe(
         """
         from importlib.metadata import entry_points
 
+        import chanx.testing.pytest_plugin as plugin
+
+        assert hasattr(plugin, "ws_connect"), "the plugin lost its ws_connect fixture"
         for ep in entry_points(group="pytest11"):
             print(ep.name, ep.value)
         """,
         django=False,
     )
-    assert "chanx chanx.testing.pytest_plugin" in out.splitlines()
+    assert "chanx.testing.pytest_plugin" not in out

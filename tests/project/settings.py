@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "chanx.channels",
     "chanx.drf",
+    "chanx.asyncapi",
     "tests.project",
 ]
 
