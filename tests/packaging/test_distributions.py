@@ -256,7 +256,11 @@ def _make_venv(
     _run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], cwd=where)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     # Wheel files by path, so the chanx-* pins resolve to this build and never to an index.
-    wheels = [str(built.wheel(dist)) for dist in dists]
+    # chanx-testing's pytest plugin needs its `pytest` extra (pytest, pytest-asyncio).
+    wheels = [
+        f"{built.wheel(dist)}[pytest]" if dist == "chanx-testing" else str(built.wheel(dist))
+        for dist in dists
+    ]
     _run(
         [
             uv,
