@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chanx.channels import websocket
+from chanx.channels import db
 from tests.channels.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,21 +14,21 @@ async def test_stale_connection_cleanup_runs_once_per_interval_not_per_frame(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[None] = []
-    channels_cleanup = websocket.aclose_old_connections
+    channels_cleanup = db.aclose_old_connections
 
     async def counted_cleanup() -> None:
         calls.append(None)
         await channels_cleanup()
 
-    monkeypatch.setattr(websocket, "aclose_old_connections", counted_cleanup)
-    monkeypatch.setattr(websocket, "_last_db_cleanup", [float("-inf")])
+    monkeypatch.setattr(db, "aclose_old_connections", counted_cleanup)
+    monkeypatch.setattr(db, "_last_cleanup", [float("-inf")])
     ws = await connect()
     for _ in range(20):
         await ws.send_to(text_data='{"action": "ping"}')
         await ws.receive_from(1)
         await ws.receive_from(1)
     assert len(calls) == 1, "expected one cleanup for a connect and 20 frames within a second"
-    monkeypatch.setattr(websocket, "_last_db_cleanup", [float("-inf")])
+    monkeypatch.setattr(db, "_last_cleanup", [float("-inf")])
     await ws.send_to(text_data='{"action": "ping"}')
     await ws.receive_from(1)
     assert len(calls) == 2, "the interval passed but no cleanup ran"

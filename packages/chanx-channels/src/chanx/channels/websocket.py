@@ -8,26 +8,32 @@ broadcasts and server-side events.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import logging
+import random
 import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
-from channels.db import aclose_old_connections
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonWebsocketConsumer,
 )
 from channels.layers import get_channel_layer
-from django.core.signals import setting_changed
+from channels.utils import await_many_dispatch
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
+from chanx.channels.db import close_old_connections_throttled
+from chanx.channels.events import ServerEventsMixin, group_list, layer_call
+from chanx.channels.options import current_options
+from chanx.channels.outage import CLOSE_SERVICE_RESTART, layer_failures, outage_log
 from chanx.channels.settings import chanx_settings
-from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
+from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.inbox import FrameInbox
+from chanx.core.ratelimit import RateLimit, TokenBucket
 from chanx.core.wire import (
     BROADCAST_SENDER_KEY,
     BROADCAST_TEXT_KEY,
@@ -35,15 +41,26 @@ from chanx.core.wire import (
     EVENT_TYPE,
 )
 from chanx.messages.base import BaseMessage
-from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload
+from chanx.messages.outgoing import (
+    AuthenticationMessage,
+    AuthenticationPayload,
+    ErrorMessage,
+    ErrorPayload,
+)
 
 logger = logging.getLogger("chanx.channels.websocket")
 
 CLOSE_MESSAGE_TOO_BIG = 1009
 """WebSocket close code for a frame over ``max_frame_size`` (RFC 6455)."""
 
+CLOSE_POLICY_VIOLATION = 1008
+"""WebSocket close code for a client that keeps sending over its ``rate_limit``."""
+
 AUTH_CLOSE_BASE = 4000
 """A refused connection closes with ``4000 + status_code`` (4401, 4403, 4404...)."""
+
+LAYER_PROBE_TYPE = "chanx.layer_probe"
+"""A message a consumer sends itself to learn whether the channel layer answers again."""
 
 
 class ConnectionState(enum.Enum):
@@ -54,58 +71,9 @@ class ConnectionState(enum.Enum):
     CLOSED = "closed"
 
 
-_options_cache: list[ConsumerOptions] = []
-
-
-def current_options() -> ConsumerOptions:
-    """The consumer options the ``CHANX`` settings ask for right now (cached between changes)."""
-    if _options_cache:
-        return _options_cache[0]
-    s = chanx_settings
-    options = ConsumerOptions(
-        action_key=s.MESSAGE_ACTION_KEY,
-        camelize=s.CAMELIZE,
-        send_completion=s.SEND_COMPLETION,
-        send_immediately=s.SEND_MESSAGE_IMMEDIATELY,
-        log_messages=s.LOG_WEBSOCKET_MESSAGE,
-        log_ignored_actions=frozenset(s.LOG_IGNORED_ACTIONS),
-    )
-    _options_cache[:] = [options]
-    return options
-
-
-def _forget_options(*, setting: str, **kwargs: Any) -> None:
-    if setting == "CHANX":
-        _options_cache.clear()
-
-
-setting_changed.connect(_forget_options)
-
-
-DB_CLEANUP_INTERVAL = 1.0
-"""Seconds between two closings of stale database connections by chanx consumers."""
-
-_last_db_cleanup = [float("-inf")]
-
-
-async def close_old_connections_throttled() -> None:
-    """Close unusable or expired database connections, at most once per interval.
-
-    Channels does it before every message; once per second keeps a dropped or expired
-    connection from lingering under async ORM calls without paying the thread hop per
-    frame and per broadcast recipient.
-    """
-    now = time.monotonic()
-    if now - _last_db_cleanup[0] >= DB_CLEANUP_INTERVAL:
-        _last_db_cleanup[0] = now
-        await aclose_old_connections()
-
-
-def _group_list(groups: str | Iterable[str]) -> list[str]:
-    return [groups] if isinstance(groups, str) else list(groups)
-
-
-class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsocketConsumer):
+class AsyncJsonWebsocketConsumer(
+    ChanxWebsocketConsumerMixin, ServerEventsMixin, ChannelsJsonWebsocketConsumer
+):
     """Django Channels WebSocket consumer with typed, validated, documented messages.
 
     Declare handlers with ``@ws_handler`` (client frames) and ``@event_handler``
@@ -131,11 +99,18 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
     max_frame_size: ClassVar[int] = 1024 * 1024
     """Largest accepted frame, in bytes (UTF-8 for text frames)."""
 
+    rate_limit: ClassVar[RateLimit | None] = None
+    """Frames per second and burst allowed per connection; None (the default) for no limit."""
+
+    layer_recovery_timeout: ClassVar[float] = 30.0
+    """Seconds a connection waits for an unreachable channel layer before closing with 1012."""
+
     groups: list[str]
     authenticator: BaseAuthenticator | None = None
     connection_state: ConnectionState = ConnectionState.CONNECTING
     _inbox: FrameInbox | None = None
     _joined: tuple[str, ...] = ()
+    _bucket: TokenBucket | None = None
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -143,6 +118,65 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
         route = self.scope.get("url_route") or {}
         kwargs: dict[str, Any] = route.get("kwargs", {})
         return kwargs
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Serve one connection: Channels' loop, with a channel layer that may fail and return.
+
+        The same loop as Channels' consumer, except that messages from the channel layer
+        come through :meth:`_receive_from_layer`, which rides out an unreachable layer
+        instead of letting the error end the connection.
+        """
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = self._receive_from_layer
+            sources.append(self.channel_receive)
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    async def _receive_from_layer(self) -> dict[str, Any]:
+        failures = layer_failures()
+        while True:
+            try:
+                message: dict[str, Any] = await self.channel_layer.receive(self.channel_name)
+            except failures as exc:
+                outage_log.failed(exc)
+                await self._wait_for_layer(failures)
+            else:
+                return message
+
+    async def _wait_for_layer(self, failures: tuple[type[BaseException], ...]) -> None:
+        """Retry with backoff until the layer answers, then restore this connection's groups."""
+        deadline = time.monotonic() + self.layer_recovery_timeout
+        delay = 0.1
+        while True:
+            # Jitter spreads the retries of many connections over time.
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 1.0)
+            try:
+                if self._joined:
+                    for group in self._joined:
+                        await self.channel_layer.group_add(group, self.channel_name)
+                else:
+                    await self.channel_layer.send(self.channel_name, {"type": LAYER_PROBE_TYPE})
+            except failures as exc:
+                outage_log.failed(exc)
+                if time.monotonic() < deadline:
+                    continue
+                logger.warning(
+                    "%s: channel layer still unreachable after %.0f s; closing with 1012",
+                    type(self).__qualname__,
+                    self.layer_recovery_timeout,
+                )
+                await self.close(code=CLOSE_SERVICE_RESTART)
+                # The disconnect that follows stops this consumer and cancels this wait.
+                await asyncio.Event().wait()
+            else:
+                outage_log.recovered()
+                return
 
     async def get_groups(self) -> list[str]:
         """Groups this connection joins once authenticated; defaults to ``groups``.
@@ -157,11 +191,8 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route a Channels message to its method.
 
-        Channels closes stale database connections before every message, with a hop into
-        its database thread (about 40-200 µs of CPU here, more than the rest of an echo).
-        chanx keeps that protection for async ORM calls but runs it at most once per
-        ``DB_CLEANUP_INTERVAL`` seconds per process (see :func:`close_old_connections_throttled`);
-        ORM work wrapped in ``database_sync_to_async`` is cleaned around every call anyway.
+        Unlike Channels, stale database connections are closed at most once per second,
+        not before every message (see :mod:`chanx.channels.db`).
         """
         await close_old_connections_throttled()
         kind = message["type"]
@@ -171,6 +202,8 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
             await self.chanx_broadcast(message)
         elif kind == EVENT_TYPE:
             await self.chanx_event(message)
+        elif kind == LAYER_PROBE_TYPE:
+            return
         else:
             handler = getattr(self, get_handler_name(message), None)
             if handler is None:
@@ -181,6 +214,8 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
         """Accept, authenticate, join groups, then start handling frames."""
         self.configure_chanx(current_options())
         self._inbox = self.make_inbox()
+        if self.rate_limit is not None:
+            self._bucket = TokenBucket(self.rate_limit)
         await self.accept()
         if self.authenticator_class is not None and not await self._authenticate():
             return
@@ -190,8 +225,13 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
                 f"{type(self).__qualname__} joins groups {list(self._joined)} but no channel "
                 "layer is configured: set CHANNEL_LAYERS in the Django settings."
             )
-        for group in self._joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in self._joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except layer_failures() as exc:
+            outage_log.failed(exc)
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return
         await self.post_authentication()
         if self.connection_state is ConnectionState.CONNECTING:
             self.connection_state = ConnectionState.OPEN
@@ -234,9 +274,27 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
                 limit,
             )
             await self.close(code=CLOSE_MESSAGE_TOO_BIG)
-            self.connection_state = ConnectionState.CLOSED
+            return
+        bucket = self._bucket
+        if bucket is not None and not bucket.take():
+            await self._refuse_over_limit(bucket)
             return
         await self._inbox.put(frame)
+
+    async def _refuse_over_limit(self, bucket: TokenBucket) -> None:
+        if bucket.abusive:
+            logger.warning(
+                "%s: client kept sending over its rate limit; closing with 1008",
+                type(self).__qualname__,
+            )
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
+        assert self.rate_limit is not None
+        detail = (
+            f"Rate limit exceeded: at most {self.rate_limit.per_second:g} messages per second "
+            f"(bursts of {self.rate_limit.burst}); this message was not handled"
+        )
+        await self.send_message(ErrorMessage(payload=ErrorPayload(detail=detail)))
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Stop handling frames, leave the groups, call :meth:`disconnect`, stop."""
@@ -244,8 +302,12 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
         if self._inbox is not None:
             await self._inbox.stop()
         if self.channel_layer is not None:
-            for group in self._joined:
-                await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                for group in self._joined:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+            except layer_failures() as exc:
+                # The layer forgets memberships of dead channels itself (group expiry).
+                outage_log.failed(exc)
         self._joined = ()
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()
@@ -269,9 +331,11 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
         """Send a message to every member of ``groups`` (default: this connection's groups).
 
         The message is encoded once here; members receive the same text. With
-        ``exclude_current`` this connection does not receive its own broadcast.
+        ``exclude_current`` this connection does not receive its own broadcast. Raises
+        :class:`~chanx.channels.outage.ChannelLayerUnavailable` (answered to the client
+        as an ``error`` when a handler lets it propagate) if the layer cannot be reached.
         """
-        targets = self._joined if groups is None else _group_list(groups)
+        targets = self._joined if groups is None else group_list(groups)
         event = {
             "type": BROADCAST_TYPE,
             BROADCAST_TEXT_KEY: self.codec.encode(message),
@@ -279,7 +343,7 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
             BROADCAST_SENDER_KEY: self.channel_name if exclude_current else None,
         }
         for group in targets:
-            await self.channel_layer.group_send(group, event)
+            await layer_call(self.channel_layer.group_send, group, event)
 
     async def chanx_broadcast(self, message: dict[str, Any]) -> None:
         """Deliver a broadcast from the channel layer to this client."""
@@ -293,48 +357,6 @@ class AsyncJsonWebsocketConsumer(ChanxWebsocketConsumerMixin, ChannelsJsonWebsoc
         """Handle a server-side event from the channel layer with its ``@event_handler``."""
         if self.connection_state is ConnectionState.OPEN:
             await self.handle_event(message[BROADCAST_TEXT_KEY])
-
-    @classmethod
-    def _event_message(cls, event: BaseMessage) -> dict[str, Any]:
-        if event.action not in cls.__chanx_spec__.event_handlers:
-            raise ValueError(
-                f"{cls.__qualname__} has no @event_handler for action {event.action!r}; "
-                f"it handles: {sorted(cls.__chanx_spec__.event_handlers) or 'no events'}."
-            )
-        return {"type": EVENT_TYPE, BROADCAST_TEXT_KEY: event.model_dump_json()}
-
-    @classmethod
-    def _layer(cls) -> Any:
-        layer = get_channel_layer(cls.channel_layer_alias)
-        if layer is None:
-            raise RuntimeError(
-                f"{cls.__qualname__} cannot send events: no channel layer "
-                f"{cls.channel_layer_alias!r} in CHANNEL_LAYERS."
-            )
-        return layer
-
-    @classmethod
-    async def send_event(cls, event: BaseMessage, channel_name: str) -> None:
-        """Send an event to one connection (by channel name), handled by its ``@event_handler``."""
-        await cls._layer().send(channel_name, cls._event_message(event))
-
-    @classmethod
-    async def broadcast_event(cls, event: BaseMessage, groups: str | Iterable[str]) -> None:
-        """Send an event to every connection in ``groups``."""
-        message = cls._event_message(event)
-        layer = cls._layer()
-        for group in _group_list(groups):
-            await layer.group_send(group, message)
-
-    @classmethod
-    def send_event_sync(cls, event: BaseMessage, channel_name: str) -> None:
-        """:meth:`send_event` for synchronous code: views, signals, tasks, commands."""
-        async_to_sync(cls.send_event)(event, channel_name)
-
-    @classmethod
-    def broadcast_event_sync(cls, event: BaseMessage, groups: str | Iterable[str]) -> None:
-        """:meth:`broadcast_event` for synchronous code: views, signals, tasks, commands."""
-        async_to_sync(cls.broadcast_event)(event, groups)
 
 
 __all__ = [

@@ -15,8 +15,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from chanx.core.codec import FrameError, MessageCodec
+from chanx.core.codec import DEFAULT_MAX_DEPTH, FrameError, MessageCodec
 from chanx.core.discovery import ConsumerSpec, discover_handlers
+from chanx.core.errors import ClientError
 from chanx.core.inbox import FrameInbox
 from chanx.core.wire import DEFAULT_ACTION_KEY
 from chanx.messages.base import BaseMessage
@@ -67,11 +68,14 @@ class ChanxWebsocketConsumerMixin:
       With 1, frames are handled and answered in arrival order.
     * ``max_pending_frames`` (default 64): frames queued before the transport stops
       reading from the client.
+    * ``max_json_depth`` (default 32): deepest nesting of objects and arrays accepted in a
+      frame; deeper frames get an ``error`` without being parsed.
     """
 
     __chanx_spec__: ClassVar[ConsumerSpec]
     max_concurrent_handlers: ClassVar[int] = 1
     max_pending_frames: ClassVar[int] = 64
+    max_json_depth: ClassVar[int] = DEFAULT_MAX_DEPTH
 
     chanx_options: ConsumerOptions
     codec: MessageCodec
@@ -87,7 +91,10 @@ class ChanxWebsocketConsumerMixin:
         codec = spec.cache.get(key)
         if codec is None:
             codec = spec.cache[key] = MessageCodec(
-                spec.incoming_adapter, action_key=options.action_key, camelize=options.camelize
+                spec.incoming_adapter,
+                action_key=options.action_key,
+                camelize=options.camelize,
+                max_depth=self.max_json_depth,
             )
         self.chanx_options = options
         self.codec = codec
@@ -152,6 +159,9 @@ class ChanxWebsocketConsumerMixin:
     async def _run_handler(self, func: Any, name: str, message: BaseMessage) -> None:
         try:
             reply = await func(self, message)
+        except ClientError as exc:
+            await self.send_message(ErrorMessage(payload=ErrorPayload(detail=exc.detail)))
+            return
         except Exception:
             logger.exception(
                 "%s.%s failed handling action %r", type(self).__qualname__, name, message.action

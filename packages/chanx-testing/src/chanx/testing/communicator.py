@@ -15,7 +15,7 @@ from typing import Any
 
 from channels.testing import WebsocketCommunicator as ChannelsWebsocketCommunicator
 
-from chanx.channels.websocket import current_options
+from chanx.channels.options import current_options
 from chanx.core.codec import FrameError, MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
 from chanx.core.discovery import message_actions
