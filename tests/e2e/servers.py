@@ -6,11 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "chat"
@@ -25,11 +27,17 @@ def free_port() -> int:
 
 @dataclass
 class ChatServer:
-    """A running example server: where it listens and the demo user's API token."""
+    """A running example server: where it listens and the demo user's API token.
+
+    ``output`` collects what the server prints (stdout and stderr) while it runs: a thread
+    keeps reading the pipe, so a server that logs a lot (say, while Redis is down) never
+    blocks on a full pipe.
+    """
 
     port: int
     token: str
     process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
 
     @property
     def ws_url(self) -> str:
@@ -42,6 +50,11 @@ class ChatServer:
     def headers(self, token: str | None = None) -> list[tuple[str, str]]:
         return [("Authorization", f"Token {token or self.token}"), ("Origin", self.origin)]
 
+    @property
+    def alive(self) -> bool:
+        """Whether the server process is still running."""
+        return self.process.poll() is None
+
 
 def example_env(database: Path, redis_url: str | None = None) -> dict[str, str]:
     env = dict(os.environ, CHAT_DB=str(database), PYTHONUNBUFFERED="1")
@@ -51,6 +64,11 @@ def example_env(database: Path, redis_url: str | None = None) -> dict[str, str]:
     else:
         env.pop("REDIS_URL", None)
     return env
+
+
+def _drain(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
 
 
 @contextmanager
@@ -67,6 +85,7 @@ def chat_server(database: Path, redis_url: str | None = None) -> Iterator[ChatSe
     )
     token = ""
     output: list[str] = []
+    drain: threading.Thread | None = None
     try:
         assert process.stdout is not None
         for line in process.stdout:
@@ -85,7 +104,9 @@ def chat_server(database: Path, redis_url: str | None = None) -> Iterator[ChatSe
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the example server did not listen") from None
                 time.sleep(0.05)
-        yield ChatServer(port=port, token=token, process=process)
+        drain = threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)
+        drain.start()
+        yield ChatServer(port=port, token=token, process=process, output=output)
     finally:
         process.terminate()
         try:
@@ -93,6 +114,8 @@ def chat_server(database: Path, redis_url: str | None = None) -> Iterator[ChatSe
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if drain is not None:
+            drain.join(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
 
