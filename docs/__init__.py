@@ -1,0 +1,1 @@
+"""Makes ``docs.snippets`` importable by the tests that run the documentation's samples."""

@@ -1,0 +1,77 @@
+"""Messages and handlers: replies, unions, errors, and the per-connection queue."""
+
+# --8<-- [start:messages]
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from chanx.messages.base import BaseMessage
+
+
+class Item(BaseModel):
+    sku: str
+    quantity: int = Field(gt=0)
+
+
+class Order(BaseModel):
+    order_id: int
+    items: list[Item] = Field(min_length=1)
+
+
+class PlaceOrder(BaseMessage):
+    action: Literal["place_order"] = "place_order"
+    payload: Order
+
+
+class OrderAccepted(BaseMessage):
+    action: Literal["order_accepted"] = "order_accepted"
+    payload: Order
+
+
+class OrderRejected(BaseMessage):
+    action: Literal["order_rejected"] = "order_rejected"
+    payload: str
+
+
+class Cancel(BaseMessage):
+    action: Literal["cancel"] = "cancel"
+    payload: int
+
+
+# --8<-- [end:messages]
+
+# --8<-- [start:consumer]
+from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.core.decorators import ws_handler
+
+OUT_OF_STOCK = {"umbrella"}
+
+
+class OrderConsumer(AsyncJsonWebsocketConsumer):
+    """Takes orders; each handler's type hints are its contract."""
+
+    # Handle up to 4 frames of one connection at once (replies may then come out of order).
+    max_concurrent_handlers = 4
+    # Queue at most 16 frames before the server stops reading from this client.
+    max_pending_frames = 16
+    # Close with 1009 any frame over 64 KiB.
+    max_frame_size = 64 * 1024
+
+    @ws_handler(summary="Place an order", tags=["orders"])
+    async def handle_place_order(self, message: PlaceOrder) -> OrderAccepted | OrderRejected:
+        """Accept the order unless an item is out of stock.
+
+        The rest of the docstring becomes the operation's description in AsyncAPI.
+        """
+        missing = [item.sku for item in message.payload.items if item.sku in OUT_OF_STOCK]
+        if missing:
+            return OrderRejected(payload=f"out of stock: {', '.join(missing)}")
+        return OrderAccepted(payload=message.payload)
+
+    @ws_handler
+    async def handle_cancel(self, message: Cancel) -> None:
+        """Cancelling is not implemented yet: the client gets a generic error."""
+        raise NotImplementedError(f"cancel {message.payload}")
+
+
+# --8<-- [end:consumer]
