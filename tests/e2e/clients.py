@@ -33,10 +33,16 @@ async def send(ws: ClientConnection, action: str, payload: Any = None) -> None:
     await ws.send(json.dumps({"action": action, "payload": payload}))
 
 
-async def open_chat(server: ChatServer, room: str, timeout: float = 10) -> ClientConnection:
-    """Connect to ``room`` as the demo user and wait until the server accepts the token.
+async def open_chat(
+    server: ChatServer, room: str, *, join: bool = True, timeout: float = 10
+) -> ClientConnection:
+    """Connect to ``room`` as the demo user; return once the connection is in the room.
 
-    The connection sends the ``Origin`` the example's origin validator expects.
+    The connection sends the ``Origin`` the example's origin validator expects. The
+    ``authentication`` frame arrives *before* the server has added the connection to the
+    room's group, so with ``join`` (the default) this also sends ``join`` and waits for
+    ``joined``: frames are handled only after the groups are joined, so from then on every
+    broadcast to the room reaches this connection.
     """
     ws = await asyncio.wait_for(
         connect(server.ws_url + room + "/", additional_headers=server.headers()), timeout
@@ -44,6 +50,9 @@ async def open_chat(server: ChatServer, room: str, timeout: float = 10) -> Clien
     try:
         auth = await receive(ws, "authentication", timeout)
         assert auth["payload"]["status_code"] == 200, auth
+        if join:
+            await send(ws, "join")
+            await receive(ws, "joined", timeout)
     except BaseException:
         await ws.close()
         raise

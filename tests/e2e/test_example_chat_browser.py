@@ -116,8 +116,6 @@ async def test_message_from_a_websockets_client_appears_in_the_page(
     page = await log_in(browser, server, "bob", room)
     sender = await open_chat(server, room)
     try:
-        await send(sender, "join")
-        await receive(sender, "joined")
         await page.wait_for(_shows("demo joined"))
 
         await send(sender, "message", {"text": "hi bob, from websockets"})
