@@ -43,6 +43,8 @@ class Cancel(BaseMessage):
 # --8<-- [start:consumer]
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
+from chanx.core.errors import ClientError
+from chanx.core.ratelimit import RateLimit
 
 OUT_OF_STOCK = {"umbrella"}
 
@@ -56,6 +58,8 @@ class OrderConsumer(AsyncJsonWebsocketConsumer):
     max_pending_frames = 16
     # Close with 1009 any frame over 64 KiB.
     max_frame_size = 64 * 1024
+    # At most 20 frames per second per connection on average, in bursts of up to 40.
+    rate_limit = RateLimit(per_second=20, burst=40)
 
     @ws_handler(summary="Place an order", tags=["orders"])
     async def handle_place_order(self, message: PlaceOrder) -> OrderAccepted | OrderRejected:
@@ -70,8 +74,12 @@ class OrderConsumer(AsyncJsonWebsocketConsumer):
 
     @ws_handler
     async def handle_cancel(self, message: Cancel) -> None:
-        """Cancelling is not implemented yet: the client gets a generic error."""
-        raise NotImplementedError(f"cancel {message.payload}")
+        """Cancel an order; only orders below 1000 exist in this sample."""
+        if message.payload >= 1000:
+            # A deliberate answer: the client gets this detail in an `error` message.
+            raise ClientError(f"No order {message.payload}")
+        # Any other exception: the client gets a generic error, the log gets the traceback.
+        raise NotImplementedError(f"cancelling order {message.payload}")
 
 
 # --8<-- [end:consumer]

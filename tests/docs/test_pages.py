@@ -8,12 +8,12 @@ import inspect
 import shlex
 import subprocess
 import sys
-import tomllib
 import types
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 import yaml
 from django.core.management import load_command_class
 from django.test import override_settings
@@ -32,9 +32,7 @@ def _execute(block: Block) -> dict[str, Any]:
     module = types.ModuleType(name)
     sys.modules[name] = module
     try:
-        code = compile(
-            block.code, f"docs/{block.id}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        )
+        code = compile(block.code, f"docs/{block.id}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
         result = eval(code, module.__dict__)
         if inspect.iscoroutine(result):
             return {"__awaitable__": result, **module.__dict__}
@@ -95,13 +93,25 @@ def _snippet_modules() -> list[str]:
     return sorted(p.stem for p in SNIPPETS.glob("*.py") if p.stem != "__init__")
 
 
+def _imported_snippets() -> set[str]:
+    """Snippet modules the other files of tests/docs import or name (conftest's settings)."""
+    names: set[str] = set()
+    for source in Path(__file__).parent.glob("*.py"):
+        if source.name == Path(__file__).name:
+            continue
+        text = source.read_text(encoding="utf-8")
+        names.update(name for name in _snippet_modules() if f"docs.snippets.{name}" in text)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module == "docs.snippets":
+                names.update(alias.name for alias in node.names)
+    return names
+
+
 @pytest.mark.parametrize("name", _snippet_modules())
 def test_every_snippet_is_shown_and_tested(name: str) -> None:
     shown = any(f"docs/snippets/{name}.py" in p.read_text(encoding="utf-8") for p in pages())
-    tests = [p for p in Path(__file__).parent.glob("test_*.py") if p.name != "test_pages.py"]
-    tested = any(f"docs.snippets.{name}" in p.read_text(encoding="utf-8") for p in tests)
     assert shown, f"no page includes docs/snippets/{name}.py"
-    assert tested, f"no test in tests/docs imports docs.snippets.{name}"
+    assert name in _imported_snippets(), f"no test in tests/docs imports docs.snippets.{name}"
 
 
 def _nav_pages(node: Any) -> list[str]:

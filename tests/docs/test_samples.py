@@ -113,6 +113,31 @@ async def test_failing_handler_sends_a_generic_error(caplog: pytest.LogCaptureFi
         ErrorMessage(payload=ErrorPayload(detail="Failed to process message"))
     ]
     assert "OrderConsumer.handle_cancel failed" in caplog.text
+    assert "cancelling order 7" in caplog.text
+    await ws.send_to(text_data='{"action": "cancel", "payload": 1234}')
+    assert await ws.receive_all_messages() == [
+        ErrorMessage(payload=ErrorPayload(detail="No order 1234"))
+    ]
+    await ws.disconnect()
+
+
+async def test_frames_over_the_rate_limit_get_an_error() -> None:
+    ws = await connect(handlers.OrderConsumer.as_asgi(), "/", handlers.OrderConsumer)
+    for _ in range(45):
+        await ws.send_to(text_data='{"action": "cancel", "payload": 1234}')
+    # Refused frames are answered with an error but no `complete`: collect until quiet.
+    replies = await ws.receive_all_json(stop_action=None, timeout=0.3)
+    details = [reply["payload"]["detail"] for reply in replies if reply["action"] == "error"]
+    assert details.count("No order 1234") >= 40
+    assert any(detail.startswith("Rate limit exceeded") for detail in details)
+    await ws.disconnect()
+
+
+async def test_deeply_nested_frame_gets_an_error() -> None:
+    ws = await connect(handlers.OrderConsumer.as_asgi(), "/", handlers.OrderConsumer)
+    await ws.send_to(text_data="[" * 40 + "]" * 40)
+    [error] = await ws.receive_all_json()
+    assert error["payload"]["detail"] == "Frame nests deeper than 32 levels"
     await ws.disconnect()
 
 
@@ -369,7 +394,7 @@ def test_documented_path_names_the_missing_distribution(
         "chanx-testing": "chanx.testing",
     }[distribution]
     for name in list(sys.modules):
-        if name == module or name == owner or name.startswith(owner + "."):
+        if name in (module, owner) or name.startswith(owner + "."):
             monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, owner, None)  # as if the distribution were not installed
     with pytest.raises(ImportError, match=f"pip install {distribution}"):
