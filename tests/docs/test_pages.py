@@ -19,7 +19,7 @@ from django.core.management import load_command_class
 from django.test import override_settings
 
 from chanx.channels.checks import check_chanx_settings
-from tests.docs.pages import DOCS, ROOT, SNIPPETS, Block, all_blocks, pages, stray_markers
+from tests.docs.pages import DOCS, INCLUDE, ROOT, SNIPPETS, Block, all_blocks, pages, stray_markers
 
 PYTHON_BLOCKS = [b for b in all_blocks() if b.lang == "python" and not b.includes]
 RUN = [b for b in PYTHON_BLOCKS if b.skip_reason is None]
@@ -87,6 +87,14 @@ def test_included_snippet_sections_exist(block: Block) -> None:
             text = source.read_text(encoding="utf-8")
             assert f"# --8<-- [start:{section}]" in text, f"{include['file']} has no {section}"
             assert f"# --8<-- [end:{section}]" in text
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(DOCS)))
+def test_include_lines_are_well_formed(page: Path) -> None:
+    # A mangled include (a formatter's `--8 < --"..."`) renders as text without an error.
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.lstrip().startswith("--8"):
+            assert INCLUDE.match(line), f"{page.name}:{number}: malformed include {line!r}"
 
 
 def _snippet_modules() -> list[str]:
