@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from io import StringIO
@@ -399,3 +400,42 @@ def test_documented_path_names_the_missing_distribution(
     monkeypatch.setitem(sys.modules, owner, None)  # as if the distribution were not installed
     with pytest.raises(ImportError, match=f"pip install {distribution}"):
         __import__(module)
+
+
+# settings.md
+
+
+def _table_rows(page: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in (Path(__file__).parents[2] / "docs" / page).read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) >= 3:
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+def test_settings_page_lists_every_key_with_its_default() -> None:
+    from chanx.channels.settings import DEFAULTS
+
+    rows = _table_rows("settings.md")
+    for key, default in DEFAULTS.items():
+        assert key in rows, f"settings.md does not document {key}"
+        assert ast.literal_eval(rows[key][2].strip("`")) == default, key
+
+
+def test_settings_page_gives_the_consumer_attribute_defaults() -> None:
+    from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+
+    rows = _table_rows("settings.md")
+    for name in (
+        "authenticator_class",
+        "max_concurrent_handlers",
+        "max_pending_frames",
+        "max_frame_size",
+        "max_json_depth",
+        "rate_limit",
+        "layer_recovery_timeout",
+        "channel_layer_alias",
+    ):
+        documented = ast.literal_eval(rows[name][1].strip("`"))
+        assert documented == getattr(AsyncJsonWebsocketConsumer, name), name
