@@ -79,7 +79,7 @@ def _shows(text: str) -> str:
 
 
 async def test_message_typed_in_the_page_reaches_another_browser_and_a_websockets_client(
-    server: ChatServer, browser: Browser
+    browser: Browser, server: ChatServer
 ) -> None:
     room = _room()
     watcher = await open_chat(server, room)
@@ -92,9 +92,10 @@ async def test_message_typed_in_the_page_reaches_another_browser_and_a_websocket
 
         text = "hello from chromium"
         await alice.type_text("#text", text)
+        # The page says "stopped typing" 2 s after the last key: look at bob's page first.
+        await bob.wait_for("document.getElementById('typing').textContent === 'alice typing…'")
         typing = await receive(watcher, "typing_notice")
         assert typing["payload"] == {"user": "alice", "typing": True}
-        await bob.wait_for("document.getElementById('typing').textContent === 'alice typing…'")
         await alice.press_enter()
 
         said = await receive(watcher, "room_message")
@@ -110,7 +111,7 @@ async def test_message_typed_in_the_page_reaches_another_browser_and_a_websocket
 
 
 async def test_message_from_a_websockets_client_appears_in_the_page(
-    server: ChatServer, browser: Browser
+    browser: Browser, server: ChatServer
 ) -> None:
     room = _room()
     page = await log_in(browser, server, "bob", room)
