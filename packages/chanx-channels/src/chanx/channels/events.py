@@ -47,11 +47,20 @@ class DroppedDeliveries:
 dropped_deliveries = DroppedDeliveries()
 
 
-async def layer_call(operation: Any, *args: Any) -> None:
-    """Run a channel-layer call; turn "unreachable" into :class:`ChannelLayerUnavailable`."""
+async def layer_call(operation: Any, *args: Any) -> Any:
+    """Run a channel-layer call; turn "unreachable" into :class:`ChannelLayerUnavailable`.
+
+    A failed call is retried once at once: after a Redis restart, each pooled connection
+    fails on its first use and is replaced, so one failure alone does not mean an outage.
+    """
+    failures = layer_failures()
     try:
-        await operation(*args)
-    except layer_failures() as exc:
+        return await operation(*args)
+    except failures:
+        pass
+    try:
+        return await operation(*args)
+    except failures as exc:
         outage_log.failed(exc)
         raise ChannelLayerUnavailable(
             "The message could not be delivered: the channel layer is unavailable. "

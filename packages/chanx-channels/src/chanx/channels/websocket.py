@@ -29,7 +29,7 @@ from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.db import close_old_connections_throttled
 from chanx.channels.events import ServerEventsMixin, group_list, layer_call
 from chanx.channels.options import current_options
-from chanx.channels.outage import CLOSE_SERVICE_RESTART, layer_failures, outage_log
+from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, outage_log
 from chanx.channels.settings import chanx_settings
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.inbox import FrameInbox
@@ -111,6 +111,7 @@ class AsyncJsonWebsocketConsumer(
     _inbox: FrameInbox | None = None
     _joined: tuple[str, ...] = ()
     _bucket: TokenBucket | None = None
+    _auth_outcome: AuthenticationPayload | None = None
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -138,17 +139,17 @@ class AsyncJsonWebsocketConsumer(
             await await_many_dispatch(sources, self.dispatch)
 
     async def _receive_from_layer(self) -> dict[str, Any]:
-        failures = layer_failures()
         while True:
             try:
-                message: dict[str, Any] = await self.channel_layer.receive(self.channel_name)
-            except failures as exc:
-                outage_log.failed(exc)
-                await self._wait_for_layer(failures)
+                message: dict[str, Any] = await layer_call(
+                    self.channel_layer.receive, self.channel_name
+                )
+            except ChannelLayerUnavailable:
+                await self._wait_for_layer()
             else:
                 return message
 
-    async def _wait_for_layer(self, failures: tuple[type[BaseException], ...]) -> None:
+    async def _wait_for_layer(self) -> None:
         """Retry with backoff until the layer answers, then restore this connection's groups."""
         deadline = time.monotonic() + self.layer_recovery_timeout
         delay = 0.1
@@ -157,13 +158,8 @@ class AsyncJsonWebsocketConsumer(
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 1.0)
             try:
-                if self._joined:
-                    for group in self._joined:
-                        await self.channel_layer.group_add(group, self.channel_name)
-                else:
-                    await self.channel_layer.send(self.channel_name, {"type": LAYER_PROBE_TYPE})
-            except failures as exc:
-                outage_log.failed(exc)
+                await self._join_groups()
+            except ChannelLayerUnavailable:
                 if time.monotonic() < deadline:
                     continue
                 logger.warning(
@@ -177,6 +173,14 @@ class AsyncJsonWebsocketConsumer(
             else:
                 outage_log.recovered()
                 return
+
+    async def _join_groups(self) -> None:
+        """Add this connection to its groups (again); with no groups, just probe the layer."""
+        layer = self.channel_layer
+        if not self._joined:
+            await layer_call(layer.send, self.channel_name, {"type": LAYER_PROBE_TYPE})
+        for group in self._joined:
+            await layer_call(layer.group_add, group, self.channel_name)
 
     async def get_groups(self) -> list[str]:
         """Groups this connection joins once authenticated; defaults to ``groups``.
@@ -225,13 +229,16 @@ class AsyncJsonWebsocketConsumer(
                 f"{type(self).__qualname__} joins groups {list(self._joined)} but no channel "
                 "layer is configured: set CHANNEL_LAYERS in the Django settings."
             )
-        try:
-            for group in self._joined:
-                await self.channel_layer.group_add(group, self.channel_name)
-        except layer_failures() as exc:
-            outage_log.failed(exc)
-            await self.close(code=CLOSE_SERVICE_RESTART)
-            return
+        if self._joined:
+            try:
+                await self._join_groups()
+            except ChannelLayerUnavailable:
+                await self.close(code=CLOSE_SERVICE_RESTART)
+                return
+        # Only now report a successful authentication: a client that starts listening when
+        # it reads it must not miss broadcasts sent to its groups.
+        if self._auth_outcome is not None:
+            await self._report_authentication(self._auth_outcome)
         await self.post_authentication()
         if self.connection_state is ConnectionState.CONNECTING:
             self.connection_state = ConnectionState.OPEN
@@ -245,14 +252,18 @@ class AsyncJsonWebsocketConsumer(
         except Exception:
             logger.exception("%s: authentication failed with an error", type(self).__qualname__)
             outcome = AuthenticationPayload(status_code=500, status_text="Internal Server Error")
-        if chanx_settings.SEND_AUTHENTICATION_MESSAGE:
-            await self.send_message(AuthenticationMessage(payload=outcome))
         if not is_success(outcome):
+            await self._report_authentication(outcome)
             self.connection_state = ConnectionState.CLOSED
             await self.close(code=AUTH_CLOSE_BASE + outcome.status_code)
             return False
+        self._auth_outcome = outcome
         self.scope["user"] = authenticator.user
         return True
+
+    async def _report_authentication(self, outcome: AuthenticationPayload) -> None:
+        if chanx_settings.SEND_AUTHENTICATION_MESSAGE:
+            await self.send_message(AuthenticationMessage(payload=outcome))
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         """Queue a client frame for the handlers, or refuse it if it is too big."""
@@ -295,6 +306,8 @@ class AsyncJsonWebsocketConsumer(
             f"(bursts of {self.rate_limit.burst}); this message was not handled"
         )
         await self.send_message(ErrorMessage(payload=ErrorPayload(detail=detail)))
+        if self.chanx_options.send_completion:
+            await self.send_text(self.codec.complete_text)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Stop handling frames, leave the groups, call :meth:`disconnect`, stop."""
@@ -304,10 +317,10 @@ class AsyncJsonWebsocketConsumer(
         if self.channel_layer is not None:
             try:
                 for group in self._joined:
-                    await self.channel_layer.group_discard(group, self.channel_name)
-            except layer_failures() as exc:
-                # The layer forgets memberships of dead channels itself (group expiry).
-                outage_log.failed(exc)
+                    await layer_call(self.channel_layer.group_discard, group, self.channel_name)
+            except ChannelLayerUnavailable:
+                # The layer forgets the memberships of dead channels itself (group expiry).
+                pass
         self._joined = ()
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()

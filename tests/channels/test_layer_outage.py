@@ -1,0 +1,163 @@
+"""A Redis restart under open connections: they stay, answer, recover their groups."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from channels.layers import channel_layers
+from django.test import override_settings
+
+from chanx.channels.outage import ChannelLayerUnavailable, outage_log
+from chanx.channels.routing import URLRouter, re_path
+from tests.channels.helpers import collect, connect
+from tests.project.consumers import EchoConsumer
+from tests.project.messages import NotifyEvent, TextPayload
+from tests.redis_server import RedisServer
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
+
+
+class QuickGiveUpConsumer(EchoConsumer):
+    layer_recovery_timeout = 1.0
+
+
+# One channel-layer instance per client, as if each were served by its own process.
+# (Several consumers sharing one channels_redis instance can see a delivery held until
+# the next message reaches that process: a race in channels_redis' shared receive.)
+ALIASES = ["default", "p1", "p2", "p3", "p4"]
+PER_PROCESS = [
+    type(f"EchoOn_{alias}", (EchoConsumer,), {"channel_layer_alias": alias}) for alias in ALIASES
+]
+
+router = URLRouter(
+    [
+        *(
+            re_path(rf"^ws/{alias}/(?P<room>\w+)/$", consumer.as_asgi())
+            for alias, consumer in zip(ALIASES, PER_PROCESS, strict=True)
+        ),
+        re_path(r"^ws/quick/(?P<room>\w+)/$", QuickGiveUpConsumer.as_asgi()),
+    ]
+)
+
+
+@pytest.fixture
+async def redis_layer(redis_server: RedisServer) -> AsyncIterator[RedisServer]:
+    config = {
+        alias: {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_server.url]},
+        }
+        for alias in ALIASES
+    }
+    with override_settings(CHANNEL_LAYERS=config):
+        channel_layers.backends.clear()
+        outage_log.down_since = None
+        # Create the layer and its Redis connection now: the first use imports
+        # channels_redis and connects, which can outlast a test communicator's timeouts.
+        for alias in ALIASES:
+            layer = channel_layers[alias]
+            await layer.group_add("warm_up", await layer.new_channel())
+        yield redis_server
+    channel_layers.backends.clear()
+
+
+# channels_redis may hold a message for a local consumer until its blocking pop returns
+# (brpop_timeout, 5 s) when two consumers of one process race for its receive lock; the
+# waits below allow for that, and group restoration is measured in Redis itself.
+DELIVERY_TIMEOUT = 7
+
+
+async def shout(ws, text: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    await ws.send_to(text_data=json.dumps({"action": "shout", "payload": {"text": text}}))
+    return await collect(ws, timeout=DELIVERY_TIMEOUT)
+
+
+async def heard(clients, text: str) -> None:  # type: ignore[no-untyped-def]
+    for ws in clients:
+        frames = await collect(ws, stop="group_complete", timeout=DELIVERY_TIMEOUT)
+        assert frames[0]["payload"] == {"text": text}
+
+
+async def group_size(url: str, group: str) -> int:
+    import redis.asyncio
+
+    client = redis.asyncio.from_url(url)
+    try:
+        return int(await client.zcard(f"asgi:group:{group}"))
+    finally:
+        await client.aclose()
+
+
+async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
+    redis_layer: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    clients = [await connect(f"/ws/{alias}/outage/", router) for alias in ALIASES]
+    assert await shout(clients[0], "before") == [{"action": "complete", "payload": None}]
+    await heard(clients[1:], "before")
+    loop = asyncio.get_running_loop()
+
+    with caplog.at_level(logging.INFO, logger="chanx.channels.outage"):
+        await loop.run_in_executor(None, redis_layer.kill)
+        await asyncio.sleep(0.5)
+        # Own frames still work without Redis.
+        for ws in clients:
+            await ws.send_to(text_data='{"action": "ping"}')
+            assert [f["action"] for f in await collect(ws, timeout=5)] == ["pong", "complete"]
+        # A broadcast during the outage fails visibly to its sender.
+        frames = await shout(clients[0], "during")
+        assert frames[0]["action"] == "error"
+        assert "channel layer is unavailable" in str(frames[0]["payload"])
+        with pytest.raises(ChannelLayerUnavailable):
+            await EchoConsumer.broadcast_event(
+                NotifyEvent(payload=TextPayload(text="x")), "room_outage"
+            )
+
+        await loop.run_in_executor(None, redis_layer.start)
+        restarted = time.monotonic()
+        # The restarted Redis is empty: every connection must add itself back to its group.
+        while await group_size(redis_layer.url, "room_outage") < 5:
+            assert time.monotonic() - restarted < 2, "group memberships not restored in 2 s"
+            await asyncio.sleep(0.05)
+        restored = time.monotonic() - restarted
+        assert await shout(clients[0], "after") == [{"action": "complete", "payload": None}]
+        await heard(clients[1:], "after")
+
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    infos = [r for r in caplog.records if "reachable again" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert len(infos) == 1
+    assert not any(r.exc_info for r in caplog.records), "a traceback was logged"
+    print(f"layer outage: 5/5 connections alive, groups restored {restored:.2f}s after restart")
+    for ws in clients:
+        await ws.disconnect()
+
+
+async def test_connection_closes_with_1012_when_the_layer_stays_away(
+    redis_layer: RedisServer,
+) -> None:
+    ws = await connect("/ws/quick/gone/", router)
+    await asyncio.get_running_loop().run_in_executor(None, redis_layer.kill)
+    started = time.monotonic()
+    assert await ws.receive_output(5) == {"type": "websocket.close", "code": 1012}
+    assert time.monotonic() - started < 4
+
+
+async def test_new_connection_during_outage_is_closed_with_1012_and_works_after(
+    redis_layer: RedisServer,
+) -> None:
+    await asyncio.get_running_loop().run_in_executor(None, redis_layer.kill)
+    from chanx.testing import WebsocketCommunicator
+
+    ws = WebsocketCommunicator(router, "/ws/default/late/", consumer=PER_PROCESS[0])
+    connected, _ = await ws.connect()
+    assert connected
+    assert await ws.receive_output(5) == {"type": "websocket.close", "code": 1012}
+    await asyncio.get_running_loop().run_in_executor(None, redis_layer.start)
+    again = await connect("/ws/default/late/", router)
+    assert await shout(again, "hi") == [{"action": "complete", "payload": None}]
+    await again.disconnect()
