@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisProcess, redis_process
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start a private ``redis-server`` for the session and yield its URL.
 
     Skips (with the reason) on a machine without redis-server, except in CI, where a
     missing server is an error: CI installs it, so Redis-backed tests always run there.
     """
-    server = RedisServer()
-    server.start()
-    try:
+    with redis_process(tmp_path_factory.mktemp("redis")) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
+def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
     """A private redis-server for one test, which the test may kill and restart."""
-    server = RedisServer()
-    server.start()
-    try:
+    with redis_process(tmp_path) as server:
         yield server
-    finally:
-        server.stop()

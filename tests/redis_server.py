@@ -1,4 +1,4 @@
-"""A private redis-server for tests: started on a free loopback port, killable, restartable."""
+"""A private ``redis-server`` for tests: a free loopback port, killable, restartable."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +24,7 @@ def free_port() -> int:
 
 
 def redis_binary() -> str:
-    """The redis-server executable; skips the test without it, except in CI (then fails)."""
+    """The ``redis-server`` to run; skips the test without one, fails it in CI."""
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI"):
@@ -31,21 +33,36 @@ def redis_binary() -> str:
     return binary
 
 
-class RedisServer:
-    """One redis-server process without persistence, so a restart forgets everything."""
+class RedisProcess:
+    """One ``redis-server`` on a fixed loopback port, without persistence.
 
-    def __init__(self, port: int | None = None) -> None:
-        self.binary = redis_binary()
+    ``kill()`` ends it with SIGKILL (no shutdown, no goodbye to clients, all data lost) and
+    ``start()`` brings a fresh one up on the same port, so clients that reconnect to
+    ``url`` find it again::
+
+        with redis_process(tmp_path) as redis:
+            redis.kill()
+            redis.start()
+    """
+
+    def __init__(self, binary: str, workdir: Path, port: int | None = None) -> None:
+        self.binary = binary
+        self.workdir = workdir
         self.port = port or free_port()
-        self._workdir = tempfile.TemporaryDirectory()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
-        """Start the server and wait until it accepts connections."""
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 10) -> None:
+        """Start the server and return once it answers ``PING``."""
+        if self.running:
+            raise RuntimeError(f"redis-server already runs on port {self.port}")
         self.process = subprocess.Popen(
             [
                 self.binary,
@@ -58,36 +75,50 @@ class RedisServer:
                 "--appendonly",
                 "no",
                 "--dir",
-                self._workdir.name,
+                str(self.workdir),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.process.kill()
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
+        deadline = time.monotonic() + timeout
+        while not self._answers_ping():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.kill()
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.02)
 
     def kill(self) -> None:
-        """SIGKILL the server, as a crash would, and wait for it to be gone."""
+        """End the server at once with SIGKILL, as a crash or an OOM kill would."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
+        if self.process is not None:
             self.process.wait(timeout=10)
-
-    def restart(self) -> None:
-        """Start again on the same port, with an empty dataset."""
-        self.kill()
-        self.start()
 
     def stop(self) -> None:
-        """Terminate the server and remove its working directory."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        """Shut the server down politely (SIGTERM), killing it if it lingers."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
             self.process.wait(timeout=10)
-        self._workdir.cleanup()
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def _answers_ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@contextmanager
+def redis_process(workdir: Path) -> Iterator[RedisProcess]:
+    """A started :class:`RedisProcess` on a free port, stopped when the block ends."""
+    redis = RedisProcess(redis_binary(), workdir)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()

@@ -17,7 +17,7 @@ from chanx.channels.routing import URLRouter, re_path
 from tests.channels.helpers import collect, connect
 from tests.project.consumers import EchoConsumer
 from tests.project.messages import NotifyEvent, TextPayload
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisProcess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -46,7 +46,7 @@ router = URLRouter(
 
 
 @pytest.fixture
-async def redis_layer(redis_server: RedisServer) -> AsyncIterator[RedisServer]:
+async def redis_layer(redis_server: RedisProcess) -> AsyncIterator[RedisProcess]:
     config = {
         alias: {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -94,7 +94,7 @@ async def group_size(url: str, group: str) -> int:
 
 
 async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
-    redis_layer: RedisServer, caplog: pytest.LogCaptureFixture
+    redis_layer: RedisProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     clients = [await connect(f"/ws/{alias}/outage/", router) for alias in ALIASES]
     assert await shout(clients[0], "before") == [{"action": "complete", "payload": None}]
@@ -138,7 +138,7 @@ async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
 
 
 async def test_connection_closes_with_1012_when_the_layer_stays_away(
-    redis_layer: RedisServer,
+    redis_layer: RedisProcess,
 ) -> None:
     ws = await connect("/ws/quick/gone/", router)
     await asyncio.get_running_loop().run_in_executor(None, redis_layer.kill)
@@ -148,7 +148,7 @@ async def test_connection_closes_with_1012_when_the_layer_stays_away(
 
 
 async def test_new_connection_during_outage_is_closed_with_1012_and_works_after(
-    redis_layer: RedisServer,
+    redis_layer: RedisProcess,
 ) -> None:
     await asyncio.get_running_loop().run_in_executor(None, redis_layer.kill)
     from chanx.testing import WebsocketCommunicator

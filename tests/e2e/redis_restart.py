@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import ClientConnection
 
 from tests.e2e.clients import answers_own_frames, chat_round_trip, open_chat, receive, send
-from tests.e2e.redis_process import RedisProcess
 from tests.e2e.servers import ChatServer
+from tests.redis_server import RedisProcess
 
 
 @dataclass
