@@ -60,6 +60,14 @@ class EchoTestCase(WebsocketTestCase):
             EchoReply(payload=TextPayload(text="tc"))
         ]
 
+    async def test_auth_communicator_is_connected_without_an_explicit_connect(self) -> None:
+        await self.auth_communicator.send_message(EchoMessage(payload=TextPayload(text="auto")))
+        assert await self.auth_communicator.receive_all_messages() == [
+            EchoReply(payload=TextPayload(text="auto"))
+        ]
+        connected, _ = await self.auth_communicator.connect()
+        assert connected, "a second connect must return the first handshake's result"
+
     async def test_second_user_gets_its_own_connection(self) -> None:
         first = self.auth_communicator
         second = self.create_communicator()

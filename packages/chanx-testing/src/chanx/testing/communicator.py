@@ -72,6 +72,10 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         super().__init__(application, path, headers, subprotocols, spec_version)
         self.consumer = consumer
         self._options: ConsumerOptions | None = None
+        self._connection: tuple[bool, Any] | None = None
+        self._connecting = False
+        self.auto_connect = False
+        """When True, the first send or receive connects first (``auth_communicator``)."""
 
     @property
     def options(self) -> ConsumerOptions:
@@ -85,10 +89,35 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         return codec
 
     async def connect(self, timeout: float = 1) -> tuple[bool, Any]:
-        """Open the connection; fixes the ``CHANX`` options for it, as the consumer does."""
+        """Open the connection; fixes the ``CHANX`` options for it, as the consumer does.
+
+        Connecting twice is harmless: the second call returns the first call's result.
+        """
+        if self._connection is not None:
+            return self._connection
         self._options = current_options()
-        result: tuple[bool, Any] = await super().connect(timeout)
+        self._connecting = True
+        try:
+            result: tuple[bool, Any] = await super().connect(timeout)
+        finally:
+            self._connecting = False
+        self._connection = result
         return result
+
+    async def _ready(self) -> None:
+        if self.auto_connect and self._connection is None and not self._connecting:
+            await self.connect()
+
+    async def send_input(self, message: dict[str, Any]) -> None:
+        """Send an ASGI message to the consumer (connecting first with ``auto_connect``)."""
+        await self._ready()
+        await super().send_input(message)
+
+    async def receive_output(self, timeout: float = 1) -> dict[str, Any]:
+        """The consumer's next ASGI message (connecting first with ``auto_connect``)."""
+        await self._ready()
+        output: dict[str, Any] = await super().receive_output(timeout)
+        return output
 
     async def send_message(self, message: BaseMessage) -> None:
         """Send ``message`` as one text frame, encoded exactly as the consumer encodes."""
@@ -158,6 +187,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         ``receive_output`` cancels the application when it times out; waiting on the
         queue directly keeps the consumer alive, so a quiet moment is not a disconnect.
         """
+        await self._ready()
         if self.future.done():
             self.future.result()
         try:

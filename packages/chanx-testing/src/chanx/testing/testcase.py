@@ -125,12 +125,15 @@ class WebsocketTestCase(TransactionTestCase):
 
     @property
     def auth_communicator(self) -> DjangoWebsocketCommunicator:
-        """The test's main communicator, made by :meth:`create_communicator` on first use.
-
-        It is not connected yet: ``await self.auth_communicator.connect()``.
+        """The test's main communicator, connected: made by :meth:`create_communicator` on first
+        use, it opens its connection on the first send or receive (a property cannot await),
+        so ``await self.auth_communicator.assert_authenticated_status_ok()`` is enough.
+        An explicit ``await self.auth_communicator.connect()`` still works and returns the
+        handshake result.
         """
         if self._auth_communicator is None:
             self._auth_communicator = self.create_communicator()
+            self._auth_communicator.auto_connect = True
         return self._auth_communicator
 
     def create_communicator(
