@@ -215,34 +215,49 @@ class AsyncJsonWebsocketConsumer(
             await handler(message)
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
-        """Accept, authenticate, join groups, then start handling frames."""
+        """Authenticate and join the groups, then start handling frames.
+
+        The client learns it is in its groups when it learns it is connected: without an
+        authenticator the handshake is accepted after the groups are joined (as Channels
+        does); with one, the handshake must be accepted first to carry the outcome, and the
+        ``authentication`` message is sent once the groups are joined. Either way, a client
+        that starts listening at that moment misses no broadcast.
+        """
         self.configure_chanx(current_options())
         self._inbox = self.make_inbox()
         if self.rate_limit is not None:
             self._bucket = TokenBucket(self.rate_limit)
-        await self.accept()
-        if self.authenticator_class is not None and not await self._authenticate():
-            return
-        self._joined = tuple(await self.get_groups())
-        if self._joined and self.channel_layer is None:
-            raise RuntimeError(
-                f"{type(self).__qualname__} joins groups {list(self._joined)} but no channel "
-                "layer is configured: set CHANNEL_LAYERS in the Django settings."
-            )
-        if self._joined:
-            try:
-                await self._join_groups()
-            except ChannelLayerUnavailable:
-                await self.close(code=CLOSE_SERVICE_RESTART)
+        if self.authenticator_class is not None:
+            await self.accept()
+            if not await self._authenticate():
                 return
-        # Only now report a successful authentication: a client that starts listening when
-        # it reads it must not miss broadcasts sent to its groups.
+        if not await self._join_initial_groups():
+            return
         if self._auth_outcome is not None:
             await self._report_authentication(self._auth_outcome)
+        else:
+            await self.accept()
         await self.post_authentication()
         if self.connection_state is ConnectionState.CONNECTING:
             self.connection_state = ConnectionState.OPEN
             self._inbox.start()
+
+    async def _join_initial_groups(self) -> bool:
+        self._joined = tuple(await self.get_groups())
+        if not self._joined:
+            return True
+        if self.channel_layer is None:
+            raise RuntimeError(
+                f"{type(self).__qualname__} joins groups {list(self._joined)} but no channel "
+                "layer is configured: set CHANNEL_LAYERS in the Django settings."
+            )
+        try:
+            await self._join_groups()
+        except ChannelLayerUnavailable:
+            # Before an accept this refuses the handshake; after it, 1012 says "retry".
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return False
+        return True
 
     async def _authenticate(self) -> bool:
         assert self.authenticator_class is not None
