@@ -430,3 +430,9 @@ def test_testing_plugin_is_opt_in_and_importable(with_everything: Venv) -> None:
         django=False,
     )
     assert "chanx.testing.pytest_plugin" not in out
+
+
+def test_every_member_carries_the_same_pinning_hook() -> None:
+    # Each member needs its own copy (an sdist cannot reach ../), so copies must not drift.
+    hooks = {dist: (ROOT / "packages" / dist / "hatch_build.py").read_text() for dist in MODULES}
+    assert len(set(hooks.values())) == 1, "packages/*/hatch_build.py differ: keep them identical"
