@@ -238,30 +238,33 @@ class _Recorder(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def session() -> Iterator[Session]:
+def session(django_db_setup: None, django_db_blocker: Any) -> Iterator[Session]:
     """One connection for every example of the module, on a loop of its own.
 
     Hypothesis runs each example synchronously; the loop is driven per frame with
-    ``run_until_complete``, so the consumer task survives between examples. The
+    ``run_until_complete``, so the consumer task survives between examples. Database
+    access is unblocked for the module (nothing is written): the consumer closes stale
+    database connections now and then, which touches one opened by an earlier test. The
     recorder watches the frame inbox's last-resort handler, which logs only when the
     consumer's own error reporting failed: it must stay silent.
     """
-    loop = asyncio.new_event_loop()
-    ws = loop.run_until_complete(connect("/ws/echo/"))
-    fuzzed = Session(loop, ws)
-    inbox_logger = logging.getLogger("chanx.core.inbox")
-    recorder = _Recorder(fuzzed.safety_net)
-    inbox_logger.addHandler(recorder)
-    # Handler crashes are fuzzed on purpose: keep their tracebacks out of the output.
-    consumer_logger = logging.getLogger("chanx.core.consumer")
-    was_disabled, consumer_logger.disabled = consumer_logger.disabled, True
-    try:
-        yield fuzzed
-    finally:
-        consumer_logger.disabled = was_disabled
-        inbox_logger.removeHandler(recorder)
-        loop.run_until_complete(ws.disconnect())
-        loop.close()
+    with django_db_blocker.unblock():
+        loop = asyncio.new_event_loop()
+        ws = loop.run_until_complete(connect("/ws/echo/"))
+        fuzzed = Session(loop, ws)
+        inbox_logger = logging.getLogger("chanx.core.inbox")
+        recorder = _Recorder(fuzzed.safety_net)
+        inbox_logger.addHandler(recorder)
+        # Handler crashes are fuzzed on purpose: keep their tracebacks out of the output.
+        consumer_logger = logging.getLogger("chanx.core.consumer")
+        was_disabled, consumer_logger.disabled = consumer_logger.disabled, True
+        try:
+            yield fuzzed
+        finally:
+            consumer_logger.disabled = was_disabled
+            inbox_logger.removeHandler(recorder)
+            loop.run_until_complete(ws.disconnect())
+            loop.close()
 
 
 @FUZZ
@@ -302,7 +305,6 @@ def test_action_frames_sent_as_binary_are_handled_like_text(session: Session, fr
     session.check(frame)
 
 
-def test_the_fuzzed_connection_took_every_frame(session: Session) -> None:
-    # Runs last in the module: the one connection answered everything the examples sent.
-    assert session.frames > 0
+def test_the_shared_connection_still_answers_a_ping(session: Session) -> None:
+    # Whatever ran before it in the module, the one connection still works.
     assert session.run('{"action":"ping"}') == [{"action": "pong", "payload": None}]
