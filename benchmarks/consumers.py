@@ -47,6 +47,10 @@ def _room(scope: dict[str, Any]) -> str:
 class ChanxConsumer(AsyncJsonWebsocketConsumer):
     """Echo, nested echo and room broadcast, written with chanx."""
 
+    # The overload run stalls a client for seconds, not minutes: drop it sooner than the
+    # default 10 s so the run sees what happens to it.
+    send_timeout = 3.0
+
     async def get_groups(self) -> list[str]:
         """Join the room named in the URL."""
         return [_room(self.scope)]

@@ -57,12 +57,15 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from chanx.channels.redaction import uvicorn_log_config
+
     uvicorn.run(
         "chat_project.asgi:application",
         host=args.host,
         port=args.port,
         app_dir=str(HERE),
-        log_level="warning",
+        # uvicorn logs handshake paths with their query strings: keep credentials out.
+        log_config=uvicorn_log_config("warning"),
         lifespan="off",
     )
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 
 from benchmarks.overload import Server, uvicorn
+from chanx.channels.redaction import uvicorn_log_config
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +24,12 @@ HEADER_SECRET = "SECRET456hdr"
 COOKIE_SECRET = "SECRET789ck"
 
 
-def _server_log(level: str) -> str:
-    """What uvicorn at ``--log-level level`` printed over one connection with credentials."""
-    with uvicorn(extra_args=("--log-level", level)) as server:
+def _server_log(level: str, tmp_dir: Path) -> str:
+    """What uvicorn at ``level``, with chanx's redacting log config, printed over one
+    connection with credentials."""
+    config = tmp_dir / f"log-{level}.json"
+    config.write_text(json.dumps(uvicorn_log_config(level)))
+    with uvicorn(extra_args=("--log-level", level, "--log-config", str(config))) as server:
         asyncio.run(_converse(server))
         return server.log()
 
@@ -44,15 +49,15 @@ async def _converse(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def info_log() -> str:
+def info_log(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The server log at uvicorn's default level, ``info``."""
-    return _server_log("info")
+    return _server_log("info", tmp_path_factory.mktemp("logs"))
 
 
 @pytest.fixture(scope="module")
-def debug_log() -> str:
+def debug_log(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The server log at ``debug``."""
-    return _server_log("debug")
+    return _server_log("debug", tmp_path_factory.mktemp("logs"))
 
 
 def test_server_logged_the_connection(info_log: str) -> None:
@@ -64,20 +69,10 @@ def test_header_and_cookie_credentials_stay_out_of_the_log_at_info(info_log: str
     assert COOKIE_SECRET not in info_log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uvicorn logs every WebSocket handshake at INFO with the path and its query string "
-    "('\"WebSocket /ws/...?token=...\" [accepted]'); nothing in chanx redacts it",
-)
 def test_query_string_credentials_stay_out_of_the_log_at_info(info_log: str) -> None:
     assert QUERY_SECRET not in info_log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at DEBUG, uvicorn's websockets protocol logger prints every request header "
-    "('< authorization: Token ...', '< cookie: ...'); nothing in chanx redacts it",
-)
 def test_header_credentials_stay_out_of_the_log_at_debug(debug_log: str) -> None:
     assert HEADER_SECRET not in debug_log
     assert COOKIE_SECRET not in debug_log
@@ -93,12 +88,6 @@ async def _leave_mid_frames(server: Server, connections: int = 3, frames: int = 
                 await ws.send(json.dumps({"action": "echo", "payload": {"text": str(index)}}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reply sent after the client closed raises the server's disconnect error "
-    "(uvicorn's ClientDisconnected, an OSError) out of send_text; the frame inbox's last "
-    "resort logs it as 'Unhandled error while handling a frame' with a traceback",
-)
 def test_client_leaving_with_frames_in_flight_logs_no_traceback() -> None:
     with uvicorn() as server:
         asyncio.run(_leave_mid_frames(server))

@@ -6,6 +6,7 @@ travels through the channel layer, so it reaches connections in every server pro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -14,12 +15,22 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from chanx.channels.outage import ChannelLayerUnavailable, layer_failures, outage_log
+from chanx.channels.outage import (
+    ChannelLayerUnavailable,
+    layer_failures,
+    outage_log,
+    pool_exhausted,
+)
 from chanx.core.discovery import ConsumerSpec
 from chanx.core.wire import BROADCAST_TEXT_KEY, EVENT_TYPE
 from chanx.messages.base import BaseMessage
 
 logger = logging.getLogger("chanx.channels.events")
+
+
+UNDELIVERED = (
+    "The message could not be delivered: the channel layer is unavailable. Try again shortly."
+)
 
 
 def group_list(groups: str | Iterable[str]) -> list[str]:
@@ -47,25 +58,34 @@ class DroppedDeliveries:
 dropped_deliveries = DroppedDeliveries()
 
 
+POOL_WAIT = 0.05
+"""Seconds to wait before retrying when every pooled layer connection is busy."""
+
+POOL_RETRIES = 40
+"""How many times (about two seconds) a call waits for a free pooled connection."""
+
+
 async def layer_call(operation: Any, *args: Any) -> Any:
     """Run a channel-layer call; turn "unreachable" into :class:`ChannelLayerUnavailable`.
 
     A failed call is retried once at once: after a Redis restart, each pooled connection
     fails on its first use and is replaced, so one failure alone does not mean an outage.
+    An exhausted connection pool is load, not an outage: the call waits for a free
+    connection (raise the pool size with ``?max_connections=N`` in the Redis URL).
     """
-    failures = layer_failures()
-    try:
-        return await operation(*args)
-    except failures:
-        pass
-    try:
-        return await operation(*args)
-    except failures as exc:
-        outage_log.failed(exc)
-        raise ChannelLayerUnavailable(
-            "The message could not be delivered: the channel layer is unavailable. "
-            "Try again shortly."
-        ) from exc
+    failures, busy = layer_failures(), pool_exhausted()
+    retried = False
+    for _ in range(POOL_RETRIES):
+        try:
+            return await operation(*args)
+        except busy:
+            await asyncio.sleep(POOL_WAIT)
+        except failures as exc:
+            if retried:
+                outage_log.failed(exc)
+                raise ChannelLayerUnavailable(UNDELIVERED) from exc
+            retried = True
+    raise ChannelLayerUnavailable(UNDELIVERED)
 
 
 class ServerEventsMixin:

@@ -43,6 +43,16 @@ def layer_failures() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
+@cache
+def pool_exhausted() -> tuple[type[BaseException], ...]:
+    """Exception types that mean "all pooled connections are busy": load, not an outage."""
+    try:
+        from redis.exceptions import MaxConnectionsError
+    except ImportError:
+        return ()
+    return (MaxConnectionsError,)
+
+
 class OutageLog:
     """Process-wide outage state, so a thousand consumers log one line, not a thousand."""
 
@@ -76,4 +86,5 @@ __all__ = [
     "OutageLog",
     "layer_failures",
     "outage_log",
+    "pool_exhausted",
 ]

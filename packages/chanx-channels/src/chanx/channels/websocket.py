@@ -31,6 +31,7 @@ from chanx.channels.events import ServerEventsMixin, group_list, layer_call
 from chanx.channels.options import current_options
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, outage_log
 from chanx.channels.settings import chanx_settings
+from chanx.channels.stalled import stalled_sends
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
@@ -105,6 +106,10 @@ class AsyncJsonWebsocketConsumer(
     layer_recovery_timeout: ClassVar[float] = 30.0
     """Seconds a connection waits for an unreachable channel layer before closing with 1012."""
 
+    send_timeout: ClassVar[float] = 10.0
+    """Seconds a send to a client that stopped reading may block before the connection is
+    dropped (its groups left, its deliveries no longer queued up for it)."""
+
     groups: list[str]
     authenticator: BaseAuthenticator | None = None
     connection_state: ConnectionState = ConnectionState.CONNECTING
@@ -112,6 +117,9 @@ class AsyncJsonWebsocketConsumer(
     _joined: tuple[str, ...] = ()
     _bucket: TokenBucket | None = None
     _auth_outcome: AuthenticationPayload | None = None
+    _sending_since: float | None = None
+    _serving: asyncio.Task[Any] | None = None
+    _abandoned = False
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -135,8 +143,15 @@ class AsyncJsonWebsocketConsumer(
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = self._receive_from_layer
             sources.append(self.channel_receive)
-        with contextlib.suppress(StopConsumer):
+        self._serving = asyncio.current_task()
+        stalled_sends.watch(self)
+        try:
             await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
+        except asyncio.CancelledError:
+            if not self._abandoned:
+                raise
 
     async def _receive_from_layer(self) -> dict[str, Any]:
         while True:
@@ -346,9 +361,53 @@ class AsyncJsonWebsocketConsumer(
         await super().close(code=code, reason=reason)
 
     async def send_text(self, text: str) -> None:
-        """Send one text frame, unless the connection is already closed."""
-        if self.connection_state is not ConnectionState.CLOSED:
+        """Send one text frame, unless the connection is already closed.
+
+        A client that left while a reply or broadcast was on its way is not an error: the
+        frame is dropped and the disconnect that follows cleans up. A send that blocks for
+        ``send_timeout`` seconds (the client stopped reading) is noticed by
+        :data:`stalled_sends`, which drops the connection.
+        """
+        if self.connection_state is ConnectionState.CLOSED:
+            return
+        self._sending_since = time.monotonic()
+        try:
             await self.base_send({"type": "websocket.send", "text": text})
+        except OSError:
+            self.connection_state = ConnectionState.CLOSED
+        finally:
+            self._sending_since = None
+
+    def send_stalled_for(self, now: float) -> float:
+        """How long the current send has been blocked (0 when not sending)."""
+        since = self._sending_since
+        return 0.0 if since is None else now - since
+
+    async def abandon_stalled(self) -> None:
+        """Drop a connection whose client stopped reading: leave its groups, stop serving.
+
+        No close frame can be written to a socket that is not drained, so the consumer
+        simply stops; the server then closes the connection.
+        """
+        if self._abandoned:
+            return
+        self._abandoned = True
+        self.connection_state = ConnectionState.CLOSED
+        logger.warning(
+            "%s: client stopped reading (a send blocked for %.0f s); deliveries to it are "
+            "dropped and the connection is closed",
+            type(self).__qualname__,
+            self.send_timeout,
+        )
+        if self._inbox is not None:
+            await self._inbox.stop()
+        if self.channel_layer is not None:
+            with contextlib.suppress(ChannelLayerUnavailable):
+                for group in self._joined:
+                    await layer_call(self.channel_layer.group_discard, group, self.channel_name)
+        self._joined = ()
+        if self._serving is not None:
+            self._serving.cancel()
 
     async def broadcast_message(
         self,
