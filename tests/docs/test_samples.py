@@ -435,6 +435,7 @@ def test_settings_page_gives_the_consumer_attribute_defaults() -> None:
         "max_json_depth",
         "rate_limit",
         "layer_recovery_timeout",
+        "send_timeout",
         "channel_layer_alias",
     ):
         documented = ast.literal_eval(rows[name][1].strip("`"))
