@@ -8,7 +8,7 @@ import pytest
 from channels.layers import channel_layers
 from django.test import override_settings
 
-from tests.channels.helpers import collect, connect
+from tests.channels.helpers import collect, connect, ws_channel
 from tests.project.consumers import EchoConsumer
 from tests.project.messages import NotifyEvent, TextPayload
 
@@ -58,3 +58,26 @@ def _router_for(consumer: type[EchoConsumer]):  # type: ignore[no-untyped-def]
     from chanx.channels.routing import URLRouter, re_path
 
     return URLRouter([re_path(r"^ws/rooms/(?P<room>[a-z0-9_]+)/$", consumer.as_asgi())])
+
+
+async def test_departed_channels_do_not_keep_receive_buffers(
+    redis_layers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from chanx.channels import websocket
+
+    monkeypatch.setattr(websocket, "RECEIVE_BUFFER_GRACE", 0.2)
+    layer = channel_layers["default"]
+    ws = await connect("/ws/rooms/leaky/")
+    name = await ws_channel(ws)
+    await ws.disconnect()
+    # A message in flight to the departed channel: channels_redis files it in a buffer.
+    await layer.send(name, {"type": "late"})
+    deadline = asyncio.get_running_loop().time() + 3
+    while name not in layer.receive_buffer and asyncio.get_running_loop().time() < deadline:
+        other = await connect("/ws/rooms/other/")  # a receiver in the process pulls it in
+        await other.disconnect()
+    assert name in layer.receive_buffer, "the late message never reached a buffer"
+    await asyncio.sleep(0.5)
+    assert name not in layer.receive_buffer

@@ -64,6 +64,23 @@ LAYER_PROBE_TYPE = "chanx.layer_probe"
 """A message a consumer sends itself to learn whether the channel layer answers again."""
 
 
+RECEIVE_BUFFER_GRACE = 5.0
+"""Seconds after a disconnect before a departed channel's receive buffer is dropped."""
+
+
+def _forget_receive_buffer(layer: Any, channel_name: str) -> None:
+    """Drop what channels_redis buffers for a channel whose consumer is gone.
+
+    ``RedisChannelLayer`` files every message for a local channel in a per-channel buffer
+    and never removes the buffer of a channel that gets a message after its consumer left
+    (django/channels_redis#384): a slow leak on a busy server. Messages still in flight
+    land within moments of a disconnect, so the buffer is dropped after a short grace.
+    """
+    buffers = getattr(layer, "receive_buffer", None)
+    if isinstance(buffers, dict):
+        asyncio.get_running_loop().call_later(RECEIVE_BUFFER_GRACE, buffers.pop, channel_name, None)
+
+
 class ConnectionState(enum.Enum):
     """Where a connection is in its life; frames are handled only when ``OPEN``."""
 
@@ -352,6 +369,7 @@ class AsyncJsonWebsocketConsumer(
                 # The layer forgets the memberships of dead channels itself (group expiry).
                 pass
         self._joined = ()
+        _forget_receive_buffer(self.channel_layer, self.channel_name)
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()
 
