@@ -2,7 +2,9 @@
 
 Serves the page with Django's live server (static files included), loads it in
 ``chromium --headless --dump-dom`` and looks for the operation summaries in the DOM the
-AsyncAPI React component built. Skips when Chromium is missing, except under CI.
+AsyncAPI React component built. A screenshot of the rendered page is kept in
+``artifacts/asyncapi/docs.png`` (git-ignored) so a person, or CI's artifact upload, can see
+what the UI drew. Skips when Chromium is missing, except under CI.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
@@ -19,6 +22,9 @@ from django.test import modify_settings, override_settings
 pytestmark = pytest.mark.e2e
 
 _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "artifacts" / "asyncapi" / "docs.png"
+"""Where the screenshot of the rendered docs page is kept, under the repository root."""
+_MIN_SCREENSHOT_BYTES = 10 * 1024
 
 
 def _chromium() -> str:
@@ -33,8 +39,8 @@ def _chromium() -> str:
     pytest.skip(reason)
 
 
-def dump_dom(url: str) -> str:
-    """The page's DOM after its scripts ran, as Chromium prints it."""
+def _run_chromium(*args: str) -> str:
+    """Chromium's stdout after loading a page headless and letting its scripts run."""
     binary = _chromium()
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
@@ -49,8 +55,7 @@ def dump_dom(url: str) -> str:
                 "--no-first-run",
                 f"--user-data-dir={profile}",
                 "--virtual-time-budget=10000",
-                "--dump-dom",
-                url,
+                *args,
             ],
             capture_output=True,
             text=True,
@@ -59,6 +64,19 @@ def dump_dom(url: str) -> str:
         )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+def dump_dom(url: str) -> str:
+    """The page's DOM after its scripts ran, as Chromium prints it."""
+    return _run_chromium("--dump-dom", url)
+
+
+def screenshot(url: str, target: Path) -> Path:
+    """A 1280x900 PNG of the page after its scripts ran, written to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)  # a stale file from an earlier run must not pass
+    _run_chromium(f"--screenshot={target}", "--window-size=1280,900", "--hide-scrollbars", url)
+    return target
 
 
 @modify_settings(
@@ -72,7 +90,10 @@ def dump_dom(url: str) -> str:
 )
 class DocsPageInChromiumTests(StaticLiveServerTestCase):
     def test_docs_page_renders_operations_from_bundled_assets_under_strict_csp(self) -> None:
-        dom = dump_dom(f"{self.live_server_url}/asyncapi/docs/")
+        url = f"{self.live_server_url}/asyncapi/docs/"
+        # Taken first, so the picture is there to look at when an assertion below fails.
+        png = screenshot(url, SCREENSHOT)
+        dom = dump_dom(url)
         assert "Chat API in a browser" in dom
         # Rendered by the React component, not just present in the embedded JSON block:
         # the summaries appear outside the <script type="application/json"> element too.
@@ -81,3 +102,6 @@ class DocsPageInChromiumTests(StaticLiveServerTestCase):
             assert summary in rendered, summary
         assert "/ws/chat/{room_name}/" in rendered
         assert "The AsyncAPI UI could not be loaded" not in dom
+        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), png
+        # A blank 1280x900 page compresses to a few KB; a rendered document does not.
+        assert png.stat().st_size > _MIN_SCREENSHOT_BYTES, png.stat().st_size
