@@ -10,11 +10,19 @@ import time
 import pytest
 from django.test import override_settings
 
+from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 from tests.channels.helpers import collect, connect, ws_channel
 from tests.project.consumers import EchoConsumer
-from tests.project.messages import EchoMessage, EchoReply, NotifyEvent, TextPayload
+from tests.project.messages import (
+    EchoMessage,
+    EchoReply,
+    NotifyEvent,
+    ShoutMessage,
+    ShoutNotice,
+    TextPayload,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -257,4 +265,50 @@ async def test_message_logging_honours_settings(caplog: pytest.LogCaptureFixture
     assert any(m.startswith("received echo") and "logged" in m for m in logged)
     assert any(m.startswith("sent echo_reply") for m in logged)
     assert not any("ping" in m or "pong" in m for m in logged)
+    await ws.disconnect()
+
+
+class LoneEchoConsumer(EchoConsumer):
+    async def get_groups(self) -> list[str]:
+        return []
+
+
+async def test_consumer_without_groups_works_without_any_channel_layer() -> None:
+    from channels.layers import channel_layers
+
+    from chanx.channels.routing import URLRouter, path
+
+    router = URLRouter([path("ws/lone/", LoneEchoConsumer.as_asgi())])
+    with override_settings(CHANNEL_LAYERS={}):
+        channel_layers.backends.clear()
+        try:
+            ws = await connect("/ws/lone/", router)
+            await ws.send_to(text_data='{"action": "echo", "payload": {"text": "solo"}}')
+            assert (await collect(ws))[0] == {"action": "echo_reply", "payload": {"text": "solo"}}
+            await ws.disconnect()
+            assert ws.future.done() and ws.future.exception() is None
+        finally:
+            channel_layers.backends.clear()
+
+
+class AnnouncerConsumer(EchoConsumer):
+    @ws_handler(output_type=ShoutNotice)
+    async def handle_shout(self, message: ShoutMessage) -> EchoReply:
+        await self.broadcast_message(ShoutNotice(payload=message.payload))
+        return EchoReply(payload=message.payload)
+
+
+async def test_own_broadcast_reaches_the_sender_after_its_frame_completed() -> None:
+    from chanx.channels.routing import URLRouter, path
+
+    router = URLRouter([path("ws/announce/", AnnouncerConsumer.as_asgi())])
+    ws = await connect("/ws/announce/", router)
+    for i in range(20):
+        text = {"text": str(i)}
+        await ws.send_to(text_data=json.dumps({"action": "shout", "payload": text}))
+        assert await collect(ws) == [{"action": "echo_reply", "payload": text}, COMPLETE]
+        assert await collect(ws, stop="group_complete") == [
+            {"action": "shout_notice", "payload": text},
+            {"action": "group_complete", "payload": None},
+        ]
     await ws.disconnect()

@@ -23,7 +23,6 @@ from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonWebsocketConsumer,
 )
 from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.db import close_old_connections_throttled
@@ -36,6 +35,7 @@ from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
 from chanx.core.wire import (
+    BROADCAST_EXCLUDE_KEY,
     BROADCAST_SENDER_KEY,
     BROADCAST_TEXT_KEY,
     BROADCAST_TYPE,
@@ -137,6 +137,7 @@ class AsyncJsonWebsocketConsumer(
     _sending_since: float | None = None
     _serving: asyncio.Task[Any] | None = None
     _abandoned = False
+    _frame_idle: asyncio.Event
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -146,29 +147,42 @@ class AsyncJsonWebsocketConsumer(
         return kwargs
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Serve one connection: Channels' loop, with a channel layer that may fail and return.
+        """Serve one connection: one loop for the client, one for the channel layer.
 
-        The same loop as Channels' consumer, except that messages from the channel layer
-        come through :meth:`_receive_from_layer`, which rides out an unreachable layer
-        instead of letting the error end the connection.
+        Channels serves both sources from one loop and wraps every message it receives in
+        a new task. chanx runs two long-lived loops instead: client frames are handled in
+        order, inline, by the first (no task or queue per frame), while broadcasts and
+        events are delivered by the second, so a slow handler holds up neither. The layer
+        loop reads through :meth:`_receive_from_layer`, which rides out an unreachable layer.
         """
         self.scope = scope
         self.base_send = send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources = [receive]
+        loops = [asyncio.ensure_future(self._serve(receive))]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = self._receive_from_layer
-            sources.append(self.channel_receive)
+            loops.append(asyncio.ensure_future(self._serve(self._receive_from_layer)))
         self._serving = asyncio.current_task()
         stalled_sends.watch(self)
         try:
-            await await_many_dispatch(sources, self.dispatch)
-        except StopConsumer:
-            pass
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
+            for loop in done:
+                loop.result()
         except asyncio.CancelledError:
             if not self._abandoned:
                 raise
+        finally:
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _serve(self, receive: Any) -> None:
+        """Dispatch what ``receive`` gives until the consumer stops."""
+        dispatch = self.dispatch
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await dispatch(await receive())
 
     async def _receive_from_layer(self) -> dict[str, Any]:
         while True:
@@ -256,7 +270,10 @@ class AsyncJsonWebsocketConsumer(
         that starts listening at that moment misses no broadcast.
         """
         self.configure_chanx(current_options())
-        self._inbox = self.make_inbox()
+        self._frame_idle = asyncio.Event()
+        self._frame_idle.set()
+        if self.max_concurrent_handlers > 1:
+            self._inbox = self.make_inbox()
         if self.rate_limit is not None:
             self._bucket = TokenBucket(self.rate_limit)
         if self.authenticator_class is not None:
@@ -272,7 +289,8 @@ class AsyncJsonWebsocketConsumer(
         await self.post_authentication()
         if self.connection_state is ConnectionState.CONNECTING:
             self.connection_state = ConnectionState.OPEN
-            self._inbox.start()
+            if self._inbox is not None:
+                self._inbox.start()
 
     async def _join_initial_groups(self) -> bool:
         self._joined = tuple(await self.get_groups())
@@ -313,8 +331,8 @@ class AsyncJsonWebsocketConsumer(
             await self.send_message(AuthenticationMessage(payload=outcome))
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
-        """Queue a client frame for the handlers, or refuse it if it is too big."""
-        if self.connection_state is ConnectionState.CLOSED or self._inbox is None:
+        """Handle a client frame (or queue it, with concurrent handlers); refuse it if too big."""
+        if self.connection_state is not ConnectionState.OPEN:
             return
         frame = message.get("text")
         if frame is None:
@@ -337,7 +355,15 @@ class AsyncJsonWebsocketConsumer(
         if bucket is not None and not bucket.take():
             await self._refuse_over_limit(bucket)
             return
-        await self._inbox.put(frame)
+        if self._inbox is None:
+            idle = self._frame_idle
+            idle.clear()
+            try:
+                await self.handle_frame(frame)
+            finally:
+                idle.set()
+        else:
+            await self._inbox.put(frame)
 
     async def _refuse_over_limit(self, bucket: TokenBucket) -> None:
         if bucket.abusive:
@@ -368,8 +394,8 @@ class AsyncJsonWebsocketConsumer(
             except ChannelLayerUnavailable:
                 # The layer forgets the memberships of dead channels itself (group expiry).
                 pass
+            _forget_receive_buffer(self.channel_layer, self.channel_name)
         self._joined = ()
-        _forget_receive_buffer(self.channel_layer, self.channel_name)
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()
 
@@ -445,7 +471,8 @@ class AsyncJsonWebsocketConsumer(
             "type": BROADCAST_TYPE,
             BROADCAST_TEXT_KEY: self.codec.encode(message),
             "action": message.action,
-            BROADCAST_SENDER_KEY: self.channel_name if exclude_current else None,
+            BROADCAST_SENDER_KEY: self.channel_name,
+            BROADCAST_EXCLUDE_KEY: exclude_current,
         }
         for group in targets:
             await layer_call(self.channel_layer.group_send, group, event)
@@ -455,7 +482,11 @@ class AsyncJsonWebsocketConsumer(
         if self.connection_state is not ConnectionState.OPEN:
             return
         if message.get(BROADCAST_SENDER_KEY) == self.channel_name:
-            return
+            if message.get(BROADCAST_EXCLUDE_KEY):
+                return
+            # A client's own broadcast reaches it after the frame that sent it completed,
+            # so its reply frames and `complete` come first, whatever the layer's timing.
+            await self._frame_idle.wait()
         await self.handle_broadcast(message[BROADCAST_TEXT_KEY], message["action"])
 
     async def chanx_event(self, message: dict[str, Any]) -> None:

@@ -24,5 +24,8 @@ EVENT_TYPE: Final = "chanx.event"
 BROADCAST_TEXT_KEY: Final = "text"
 """Key of the encoded frame inside a broadcast or event channel-layer message."""
 
-BROADCAST_SENDER_KEY: Final = "exclude"
-"""Key naming the channel that must not receive a broadcast (``exclude_current``)."""
+BROADCAST_SENDER_KEY: Final = "sender"
+"""Key naming the channel that sent a broadcast."""
+
+BROADCAST_EXCLUDE_KEY: Final = "exclude"
+"""Key saying the sender must not receive its own broadcast (``exclude_current``)."""
