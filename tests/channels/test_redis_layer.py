@@ -65,9 +65,9 @@ async def test_departed_channels_do_not_keep_receive_buffers(
 ) -> None:
     import asyncio
 
-    from chanx.channels import websocket
+    from chanx.channels import membership
 
-    monkeypatch.setattr(websocket, "RECEIVE_BUFFER_GRACE", 0.2)
+    monkeypatch.setattr(membership, "RECEIVE_BUFFER_GRACE", 0.2)
     layer = channel_layers["default"]
     ws = await connect("/ws/rooms/leaky/")
     name = await ws_channel(ws)

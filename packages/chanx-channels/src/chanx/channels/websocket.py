@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import enum
 import logging
-import random
 import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -27,8 +26,8 @@ from channels.layers import get_channel_layer
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.db import close_old_connections_throttled
 from chanx.channels.events import ServerEventsMixin, group_list, layer_call
+from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
 from chanx.channels.options import current_options
-from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, outage_log
 from chanx.channels.settings import chanx_settings
 from chanx.channels.stalled import stalled_sends
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
@@ -60,26 +59,6 @@ CLOSE_POLICY_VIOLATION = 1008
 AUTH_CLOSE_BASE = 4000
 """A refused connection closes with ``4000 + status_code`` (4401, 4403, 4404...)."""
 
-LAYER_PROBE_TYPE = "chanx.layer_probe"
-"""A message a consumer sends itself to learn whether the channel layer answers again."""
-
-
-RECEIVE_BUFFER_GRACE = 5.0
-"""Seconds after a disconnect before a departed channel's receive buffer is dropped."""
-
-
-def _forget_receive_buffer(layer: Any, channel_name: str) -> None:
-    """Drop what channels_redis buffers for a channel whose consumer is gone.
-
-    ``RedisChannelLayer`` files every message for a local channel in a per-channel buffer
-    and never removes the buffer of a channel that gets a message after its consumer left
-    (django/channels_redis#384): a slow leak on a busy server. Messages still in flight
-    land within moments of a disconnect, so the buffer is dropped after a short grace.
-    """
-    buffers = getattr(layer, "receive_buffer", None)
-    if isinstance(buffers, dict):
-        asyncio.get_running_loop().call_later(RECEIVE_BUFFER_GRACE, buffers.pop, channel_name, None)
-
 
 class ConnectionState(enum.Enum):
     """Where a connection is in its life; frames are handled only when ``OPEN``."""
@@ -90,7 +69,10 @@ class ConnectionState(enum.Enum):
 
 
 class AsyncJsonWebsocketConsumer(
-    ChanxWebsocketConsumerMixin, ServerEventsMixin, ChannelsJsonWebsocketConsumer
+    ChanxWebsocketConsumerMixin,
+    GroupMembershipMixin,
+    ServerEventsMixin,
+    ChannelsJsonWebsocketConsumer,
 ):
     """Django Channels WebSocket consumer with typed, validated, documented messages.
 
@@ -120,9 +102,6 @@ class AsyncJsonWebsocketConsumer(
     rate_limit: ClassVar[RateLimit | None] = None
     """Frames per second and burst allowed per connection; None (the default) for no limit."""
 
-    layer_recovery_timeout: ClassVar[float] = 30.0
-    """Seconds a connection waits for an unreachable channel layer before closing with 1012."""
-
     send_timeout: ClassVar[float] = 10.0
     """Seconds a send to a client that stopped reading may block before the connection is
     dropped (its groups left, its deliveries no longer queued up for it)."""
@@ -131,7 +110,6 @@ class AsyncJsonWebsocketConsumer(
     authenticator: BaseAuthenticator | None = None
     connection_state: ConnectionState = ConnectionState.CONNECTING
     _inbox: FrameInbox | None = None
-    _joined: tuple[str, ...] = ()
     _bucket: TokenBucket | None = None
     _auth_outcome: AuthenticationPayload | None = None
     _sending_since: float | None = None
@@ -183,50 +161,6 @@ class AsyncJsonWebsocketConsumer(
         with contextlib.suppress(StopConsumer):
             while True:
                 await dispatch(await receive())
-
-    async def _receive_from_layer(self) -> dict[str, Any]:
-        while True:
-            try:
-                message: dict[str, Any] = await layer_call(
-                    self.channel_layer.receive, self.channel_name
-                )
-            except ChannelLayerUnavailable:
-                await self._wait_for_layer()
-            else:
-                return message
-
-    async def _wait_for_layer(self) -> None:
-        """Retry with backoff until the layer answers, then restore this connection's groups."""
-        deadline = time.monotonic() + self.layer_recovery_timeout
-        delay = 0.1
-        while True:
-            # Jitter spreads the retries of many connections over time.
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-            delay = min(delay * 2, 1.0)
-            try:
-                await self._join_groups()
-            except ChannelLayerUnavailable:
-                if time.monotonic() < deadline:
-                    continue
-                logger.warning(
-                    "%s: channel layer still unreachable after %.0f s; closing with 1012",
-                    type(self).__qualname__,
-                    self.layer_recovery_timeout,
-                )
-                await self.close(code=CLOSE_SERVICE_RESTART)
-                # The disconnect that follows stops this consumer and cancels this wait.
-                await asyncio.Event().wait()
-            else:
-                outage_log.recovered()
-                return
-
-    async def _join_groups(self) -> None:
-        """Add this connection to its groups (again); with no groups, just probe the layer."""
-        layer = self.channel_layer
-        if not self._joined:
-            await layer_call(layer.send, self.channel_name, {"type": LAYER_PROBE_TYPE})
-        for group in self._joined:
-            await layer_call(layer.group_add, group, self.channel_name)
 
     async def get_groups(self) -> list[str]:
         """Groups this connection joins once authenticated; defaults to ``groups``.
@@ -291,23 +225,6 @@ class AsyncJsonWebsocketConsumer(
             self.connection_state = ConnectionState.OPEN
             if self._inbox is not None:
                 self._inbox.start()
-
-    async def _join_initial_groups(self) -> bool:
-        self._joined = tuple(await self.get_groups())
-        if not self._joined:
-            return True
-        if self.channel_layer is None:
-            raise RuntimeError(
-                f"{type(self).__qualname__} joins groups {list(self._joined)} but no channel "
-                "layer is configured: set CHANNEL_LAYERS in the Django settings."
-            )
-        try:
-            await self._join_groups()
-        except ChannelLayerUnavailable:
-            # Before an accept this refuses the handshake; after it, 1012 says "retry".
-            await self.close(code=CLOSE_SERVICE_RESTART)
-            return False
-        return True
 
     async def _authenticate(self) -> bool:
         assert self.authenticator_class is not None
@@ -387,15 +304,7 @@ class AsyncJsonWebsocketConsumer(
         self.connection_state = ConnectionState.CLOSED
         if self._inbox is not None:
             await self._inbox.stop()
-        if self.channel_layer is not None:
-            try:
-                for group in self._joined:
-                    await layer_call(self.channel_layer.group_discard, group, self.channel_name)
-            except ChannelLayerUnavailable:
-                # The layer forgets the memberships of dead channels itself (group expiry).
-                pass
-            _forget_receive_buffer(self.channel_layer, self.channel_name)
-        self._joined = ()
+        await self._leave_groups()
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()
 
@@ -445,11 +354,7 @@ class AsyncJsonWebsocketConsumer(
         )
         if self._inbox is not None:
             await self._inbox.stop()
-        if self.channel_layer is not None:
-            with contextlib.suppress(ChannelLayerUnavailable):
-                for group in self._joined:
-                    await layer_call(self.channel_layer.group_discard, group, self.channel_name)
-        self._joined = ()
+        await self._leave_groups()
         if self._serving is not None:
             self._serving.cancel()
 
