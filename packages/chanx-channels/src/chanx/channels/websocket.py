@@ -86,11 +86,12 @@ class AsyncJsonWebsocketConsumer(
             async def handle_chat(self, message: ChatMessage) -> None:
                 await self.broadcast_message(ChatNotice(payload=message.payload))
 
-    A connection opens in this order: accept, authenticate (``authenticator_class``),
-    join :meth:`get_groups`, :meth:`post_authentication`, then handle the frames that
-    arrived meanwhile, in order. Frames over ``max_frame_size`` bytes close the
-    connection with 1009; a refused authentication closes it with ``4000 + status``
-    and no frame of it ever reaches a handler.
+    A connection opens in this order: authenticate (``authenticator_class``, after
+    accepting the handshake so the outcome can be sent), join :meth:`get_groups`, accept
+    (or send the ``authentication`` message), :meth:`post_authentication`, then handle the
+    frames that arrived meanwhile, in order. Frames over ``max_frame_size`` bytes close the
+    connection with 1009; a refused authentication closes it with ``4000 + status`` and no
+    frame of it ever reaches a handler.
     """
 
     authenticator_class: ClassVar[type[BaseAuthenticator] | None] = None
