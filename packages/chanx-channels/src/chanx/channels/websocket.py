@@ -26,8 +26,10 @@ from channels.layers import get_channel_layer
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.db import close_old_connections_throttled
 from chanx.channels.events import ServerEventsMixin, group_list, layer_call
+from chanx.channels.gaps import GapTracker
 from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
 from chanx.channels.options import current_options
+from chanx.channels.outage import ChannelLayerUnavailable
 from chanx.channels.settings import chanx_settings
 from chanx.channels.stalled import stalled_sends
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
@@ -117,6 +119,8 @@ class AsyncJsonWebsocketConsumer(
     _serving: asyncio.Task[Any] | None = None
     _abandoned = False
     _frame_idle: asyncio.Event
+    _gaps: GapTracker
+    _broadcast_numbers: dict[str, int]
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -207,6 +211,8 @@ class AsyncJsonWebsocketConsumer(
         self.configure_chanx(current_options())
         self._frame_idle = asyncio.Event()
         self._frame_idle.set()
+        self._gaps = GapTracker()
+        self._broadcast_numbers = {}
         if self.max_concurrent_handlers > 1:
             self._inbox = self.make_inbox()
         if self.rate_limit is not None:
@@ -373,26 +379,39 @@ class AsyncJsonWebsocketConsumer(
         as an ``error`` when a handler lets it propagate) if the layer cannot be reached.
         """
         targets = self._joined if groups is None else group_list(groups)
-        event = {
-            "type": BROADCAST_TYPE,
-            BROADCAST_TEXT_KEY: self.codec.encode(message),
-            "action": message.action,
-            BROADCAST_SENDER_KEY: self.channel_name,
-            BROADCAST_EXCLUDE_KEY: exclude_current,
-        }
+        text = self.codec.encode(message)
+        numbers = self._broadcast_numbers
         for group in targets:
-            await layer_call(self.channel_layer.group_send, group, event)
+            number = numbers[group] = numbers.get(group, 0) + 1
+            event = {
+                "type": BROADCAST_TYPE,
+                BROADCAST_TEXT_KEY: text,
+                "action": message.action,
+                BROADCAST_SENDER_KEY: self.channel_name,
+                BROADCAST_EXCLUDE_KEY: exclude_current,
+                "group": group,
+                "number": number,
+            }
+            try:
+                await layer_call(self.channel_layer.group_send, group, event)
+            except ChannelLayerUnavailable:
+                # Not sent, so not lost: members must not count it as a gap.
+                numbers[group] = number - 1
+                raise
 
     async def chanx_broadcast(self, message: dict[str, Any]) -> None:
         """Deliver a broadcast from the channel layer to this client."""
         if self.connection_state is not ConnectionState.OPEN:
             return
-        if message.get(BROADCAST_SENDER_KEY) == self.channel_name:
+        sender = message.get(BROADCAST_SENDER_KEY)
+        if sender == self.channel_name:
             if message.get(BROADCAST_EXCLUDE_KEY):
                 return
             # A client's own broadcast reaches it after the frame that sent it completed,
             # so its reply frames and `complete` come first, whatever the layer's timing.
             await self._frame_idle.wait()
+        elif sender is not None and "number" in message:
+            self._gaps.seen(sender, message["group"], message["number"], type(self).__qualname__)
         await self.handle_broadcast(message[BROADCAST_TEXT_KEY], message["action"])
 
     async def chanx_event(self, message: dict[str, Any]) -> None:

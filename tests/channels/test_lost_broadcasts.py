@@ -1,0 +1,81 @@
+"""Broadcasts the channel layer drops for a slow member are counted and logged, not silent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from channels.layers import channel_layers
+from django.test import override_settings
+
+from chanx.channels.gaps import lost_broadcasts
+from chanx.channels.routing import URLRouter, re_path
+from tests.channels.helpers import collect, connect
+from tests.project.consumers import EchoConsumer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class SlowReaderConsumer(EchoConsumer):
+    """A member whose client drains slowly: each frame takes 20 ms to go out."""
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.sleep(0.02)
+        await super().send_text(text)
+
+
+async def drain(ws) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts of the broadcasts ``ws`` receives until it has been quiet for 0.3 s."""
+    texts = []
+    while not await ws.receive_nothing(0.3):
+        frame = json.loads(await ws.receive_from(1))
+        if frame["action"] == "shout_notice":
+            texts.append(frame["payload"]["text"])
+    return texts
+
+
+router = URLRouter(
+    [
+        re_path(r"^ws/fast/(?P<room>\w+)/$", EchoConsumer.as_asgi()),
+        re_path(r"^ws/slow/(?P<room>\w+)/$", SlowReaderConsumer.as_asgi()),
+    ]
+)
+
+
+async def test_broadcasts_dropped_for_a_slow_member_are_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    small = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                         "CONFIG": {"capacity": 3}}}  # fmt: skip
+    with override_settings(CHANNEL_LAYERS=small):
+        channel_layers.backends.clear()
+        try:
+            slow = await connect("/ws/slow/busy/", router)
+            sender = await connect("/ws/fast/busy/", router)
+            before = lost_broadcasts.count
+            with caplog.at_level(logging.WARNING, logger="chanx.channels.gaps"):
+                for i in range(40):
+                    await sender.send_to(
+                        text_data=json.dumps({"action": "shout", "payload": {"text": str(i)}})
+                    )
+                    await collect(sender)
+                texts = await drain(slow)
+                # A gap shows when a later broadcast arrives: the room goes on talking.
+                await sender.send_to(
+                    text_data=json.dumps({"action": "shout", "payload": {"text": "later"}})
+                )
+                await collect(sender)
+                texts += await drain(slow)
+            lost = lost_broadcasts.count - before
+            assert texts[-1] == "later"
+            delivered = len(texts) - 1
+            assert 0 < delivered < 40
+            assert lost == 40 - delivered, (texts, lost)
+            assert any("lost" in r.getMessage() for r in caplog.records)
+            print(f"lost broadcasts: {delivered} of 40 delivered, {lost} counted as lost")
+            await slow.disconnect()
+            await sender.disconnect()
+        finally:
+            channel_layers.backends.clear()
