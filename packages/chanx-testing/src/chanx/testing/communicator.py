@@ -255,6 +255,21 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
             ) from None
 
 
+async def shutdown_all(communicators: list[WebsocketCommunicator]) -> Exception | None:
+    """Shut every communicator down, newest first, even if some fail; return the first error.
+
+    The test case and the pytest plugin both clean up this way, so that one consumer
+    failing to disconnect does not leave the others running.
+    """
+    first: Exception | None = None
+    for communicator in reversed(communicators):
+        try:
+            await communicator.shutdown()
+        except Exception as exc:
+            first = first or exc
+    return first
+
+
 def _texts(frames: list[tuple[str, Any]]) -> str:
     return "[" + ", ".join(text for text, _ in frames) + "]"
 

@@ -11,6 +11,7 @@ from typing import Any
 from chanx.channels.utils.asgi import get_websocket_application
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.messages.outgoing import AuthenticationMessage
+from chanx.testing.communicator import shutdown_all
 from chanx.testing.django_communicator import DjangoWebsocketCommunicator
 from chanx.testing.routing import find_consumer
 
@@ -114,14 +115,9 @@ class WebsocketConnector:
         All are disconnected even if one consumer fails to; the first error is raised then.
         """
         communicators, self.communicators = self.communicators, []
-        errors: list[Exception] = []
-        for communicator in reversed(communicators):
-            try:
-                await communicator.shutdown()
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+        error = await shutdown_all(list(communicators))
+        if error is not None:
+            raise error
 
 
 __all__ = ["WebsocketConnector"]

@@ -22,7 +22,7 @@ from django.test import TransactionTestCase
 
 from chanx.channels.utils.asgi import get_websocket_application
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
-from chanx.testing.communicator import WebsocketCommunicator
+from chanx.testing.communicator import WebsocketCommunicator, shutdown_all
 from chanx.testing.django_communicator import DjangoWebsocketCommunicator
 from chanx.testing.routing import find_consumer
 
@@ -190,14 +190,9 @@ class WebsocketTestCase(TransactionTestCase):
 
     async def _shutdown_communicators(self, *, raise_errors: bool) -> None:
         communicators, self._communicators = self._communicators, []
-        errors: list[BaseException] = []
-        for communicator in reversed(communicators):
-            try:
-                await communicator.shutdown()
-            except Exception as exc:
-                errors.append(exc)
-        if errors and raise_errors:
-            raise errors[0]
+        error = await shutdown_all(list(communicators))
+        if error is not None and raise_errors:
+            raise error
 
 
 __all__ = ["WebsocketTestCase"]
