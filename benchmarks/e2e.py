@@ -81,7 +81,8 @@ def redis_server() -> Iterator[str]:
 def uvicorn_server(redis_url: str | None) -> Iterator[tuple[int, int]]:
     """uvicorn serving ``benchmarks.e2e_app`` from the repository root; yields (port, pid)."""
     port = free_port()
-    env = dict(os.environ)
+    # Explicit: an inherited DJANGO_SETTINGS_MODULE (under pytest, say) would win otherwise.
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="benchmarks.e2e_settings")
     env.pop("CHANX_BENCH_REDIS_URL", None)
     if redis_url:
         env["CHANX_BENCH_REDIS_URL"] = redis_url

@@ -32,18 +32,12 @@ from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from benchmarks.e2e import free_port
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 TEXT_SIZE = 1000
 """Characters of text in each broadcast: 10,000 of them are about 10 MB if all were kept."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def rss_kib(pid: int) -> int:
