@@ -11,6 +11,10 @@ import os
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.e2e_settings")
+if os.environ.get("CHANX_BENCH_TRACEMALLOC"):
+    from benchmarks.memtrace import ENV, install
+
+    install(os.environ[ENV])
 django.setup()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402 - needs Django set up first

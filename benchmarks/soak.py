@@ -22,12 +22,17 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
+import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from benchmarks import memtrace
 from benchmarks.overload import Server, open_fds, rss_kib, uvicorn
 
 ROOMS = 10
@@ -54,6 +59,8 @@ class SoakResult:
     group_members_left: int
     trend_kib: list[int] = field(default_factory=list)
     server_tracebacks: int = 0
+    traced: list[str] = field(default_factory=list)
+    """With ``--trace``: where traced Python memory grew (:func:`benchmarks.memtrace.growth`)."""
 
     @property
     def growth_mib(self) -> float:
@@ -105,6 +112,7 @@ class SoakResult:
                 f"{self.fds_end} at the end (leaked: {self.fd_leak})",
                 f"  Redis group members left after all left: {self.group_members_left}",
                 f"  server tracebacks logged: {self.server_tracebacks}",
+                *self.traced,
                 f"  targets {'met' if self.met else 'NOT met'}",
             ]
         )
@@ -118,15 +126,28 @@ async def _recv_action(client: ClientConnection, action: str) -> None:
             return
 
 
-async def _visit(server: Server, index: int, shout: bool = True) -> None:
+@dataclass(frozen=True)
+class Visit:
+    """What each connection does: where it connects and whether it shouts."""
+
+    server: Server
+    consumer: str = "chanx"
+    shout: bool = True
+
+    def url(self, room: str) -> str:
+        """The consumer's URL for ``room`` (``chanx``, or Channels by hand: ``raw``)."""
+        return f"ws://127.0.0.1:{self.server.port}/ws/{self.consumer}/{room}/"
+
+
+async def _visit(visit: Visit, index: int) -> None:
     """One connection's life: join a room, echo a few times, shout once, leave."""
     room = f"soak{index % ROOMS}"
-    async with connect(server.url(room), compression=None, open_timeout=30) as client:
+    async with connect(visit.url(room), compression=None, open_timeout=30) as client:
         for n in range(ECHOES):
             text = f"{index}-{n}"
             await client.send(json.dumps({"action": "echo", "payload": {"text": text}}))
             await asyncio.wait_for(_recv_action(client, "echo_reply"), 30)
-        if shout:
+        if visit.shout:
             frame = {"action": "shout", "payload": {"text": f"hello from {index}"}}
             await client.send(json.dumps(frame))
         # One more echo: the shout was handled (and its broadcast sent) before this answers.
@@ -134,10 +155,10 @@ async def _visit(server: Server, index: int, shout: bool = True) -> None:
         await asyncio.wait_for(_recv_action(client, "echo_reply"), 30)
 
 
-async def _wave(server: Server, first: int, size: int, shout: bool = True) -> int:
+async def _wave(visit: Visit, first: int, size: int) -> int:
     """``size`` connections at once; returns how many failed."""
     outcomes = await asyncio.gather(
-        *(_visit(server, first + i, shout) for i in range(size)), return_exceptions=True
+        *(_visit(visit, first + i) for i in range(size)), return_exceptions=True
     )
     failed = [o for o in outcomes if isinstance(o, BaseException)]
     if failed:
@@ -166,26 +187,41 @@ async def _settle(pid: int, seconds: float) -> int:
     return rss_kib(pid)
 
 
+async def _snapshot(pid: int, directory: Path | None) -> Path | None:
+    """Have the server write a ``tracemalloc`` snapshot (``--trace``); wait for the file."""
+    if directory is None:
+        return None
+    path = directory / f"snapshot-{len(list(directory.glob('*.pickle')))}.pickle"
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 120
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server wrote no snapshot {path.name} within 120 s")
+        await asyncio.sleep(0.2)
+    return path
+
+
 async def run_soak(
-    server: Server,
+    visit: Visit,
     redis_url: str,
     *,
     connections: int,
     wave_size: int,
     duration: float,
     settle: float = 3.0,
-    shout: bool = True,
+    trace_dir: Path | None = None,
 ) -> SoakResult:
     """Warm up, take the baseline, run the waves over ``duration`` seconds, measure again."""
-    pid = server.pid
-    await _wave(server, -wave_size, wave_size, shout)
+    pid = visit.server.pid
+    await _wave(visit, -wave_size, wave_size)
     baseline = await _settle(pid, settle)
+    before = await _snapshot(pid, trace_dir)
     fds_baseline = open_fds(pid)
     waves = max(1, connections // wave_size)
     started = time.monotonic()
     failures, peak, trend = 0, baseline, []
     for wave in range(waves):
-        failures += await _wave(server, wave * wave_size, wave_size, shout)
+        failures += await _wave(visit, wave * wave_size, wave_size)
         rss = rss_kib(pid)
         peak = max(peak, rss)
         trend.append(rss)
@@ -195,6 +231,7 @@ async def run_soak(
             await asyncio.sleep(ahead)
     seconds = time.monotonic() - started
     end = await _settle(pid, settle)
+    after = await _snapshot(pid, trace_dir)
     return SoakResult(
         connections=waves * wave_size,
         waves=waves,
@@ -207,7 +244,8 @@ async def run_soak(
         fds_end=open_fds(pid),
         group_members_left=await _group_members(redis_url),
         trend_kib=trend,
-        server_tracebacks=server.log().count("Traceback"),
+        server_tracebacks=visit.server.log().count("Traceback"),
+        traced=memtrace.growth(before, after) if before and after else [],
     )
 
 
@@ -231,6 +269,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-shout", action="store_true", help="echo only: no broadcasts while clients leave"
     )
+    parser.add_argument(
+        "--consumer",
+        choices=["chanx", "raw"],
+        default="chanx",
+        help="the consumer under soak: chanx, or the hand-written Channels one (a baseline)",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="trace the server's allocations (tracemalloc; slows it) and print what grew",
+    )
     args = parser.parse_args(argv)
     connections = args.connections or (400 if args.quick else 2000)
     duration = args.duration if args.duration is not None else (20.0 if args.quick else 150.0)
@@ -247,15 +296,20 @@ def main(argv: list[str] | None = None) -> int:
     server_url = f"{redis_url}?max_connections={args.pool}" if args.pool else redis_url
     with contextlib.ExitStack() as stack:
         stack.push(redis_context.__exit__)
+        trace_dir = None
+        if args.trace:
+            trace_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            os.environ[memtrace.ENV] = str(trace_dir)
         server = stack.enter_context(uvicorn(server_url))
+        visit = Visit(server, args.consumer, shout=not args.no_shout)
         result = asyncio.run(
             run_soak(
-                server,
+                visit,
                 redis_url,
                 connections=connections,
                 wave_size=args.wave,
                 duration=duration,
-                shout=not args.no_shout,
+                trace_dir=trace_dir,
             )
         )
     print(result.summary())

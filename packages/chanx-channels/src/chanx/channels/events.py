@@ -7,7 +7,12 @@ travels through the channel layer, so it reaches connections in every server pro
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
+import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -22,7 +27,13 @@ from chanx.channels.outage import (
     pool_exhausted,
 )
 from chanx.core.discovery import ConsumerSpec
-from chanx.core.wire import BROADCAST_TEXT_KEY, EVENT_TYPE
+from chanx.core.wire import (
+    BROADCAST_GROUP_KEY,
+    BROADCAST_NUMBER_KEY,
+    BROADCAST_SENDER_KEY,
+    BROADCAST_TEXT_KEY,
+    EVENT_TYPE,
+)
 from chanx.messages.base import BaseMessage
 
 logger = logging.getLogger("chanx.channels.events")
@@ -56,6 +67,55 @@ class DroppedDeliveries:
 
 
 dropped_deliveries = DroppedDeliveries()
+
+
+class EventNumbering:
+    """Numbers the events this process broadcasts, per group, so receivers see gaps.
+
+    Each group gets its own sequence under a sender name no other process shares (a
+    random token, renewed in a forked child). At most ``capacity`` groups are remembered;
+    a group forgotten and used again starts a new sequence under a new name, so receivers
+    never mistake the restart for lost or late events. Callable from any thread: sync
+    code sends events from request threads, each with its own event loop.
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._streams: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._renew()
+
+    def _renew(self) -> None:
+        self._streams.clear()
+        self._token = f"chanx.events.{os.getpid()}.{secrets.token_hex(4)}"
+        self._serials = itertools.count(1)
+
+    def take(self, group: str) -> tuple[str, int]:
+        """The sender name and the next number for an event to ``group``."""
+        with self._lock:
+            stream = self._streams.get(group)
+            if stream is None:
+                stream = (f"{self._token}.{next(self._serials)}", 1)
+                if len(self._streams) >= self.capacity:
+                    self._streams.popitem(last=False)
+            else:
+                stream = (stream[0], stream[1] + 1)
+                self._streams.move_to_end(group)
+            self._streams[group] = stream
+            return stream
+
+    def give_back(self, group: str, sender: str, number: int) -> None:
+        """Return a number whose event was never sent, unless a later one was taken since.
+
+        Members must not count an event the layer never accepted as lost.
+        """
+        with self._lock:
+            if self._streams.get(group) == (sender, number):
+                self._streams[group] = (sender, number - 1)
+
+
+event_numbering = EventNumbering()
+os.register_at_fork(after_in_child=event_numbering._renew)
 
 
 POOL_WAIT = 0.05
@@ -130,12 +190,24 @@ class ServerEventsMixin:
         """Send an event to every connection in ``groups``.
 
         Raises :class:`~chanx.channels.outage.ChannelLayerUnavailable` when the layer
-        cannot be reached.
+        cannot be reached. Events are numbered per group, so a member whose queue was
+        full counts and logs the ones it lost (:mod:`chanx.channels.gaps`).
         """
         message = cls._event_message(event)
         layer = cls._layer()
         for group in group_list(groups):
-            await layer_call(layer.group_send, group, message)
+            sender, number = event_numbering.take(group)
+            numbered = {
+                **message,
+                BROADCAST_SENDER_KEY: sender,
+                BROADCAST_GROUP_KEY: group,
+                BROADCAST_NUMBER_KEY: number,
+            }
+            try:
+                await layer_call(layer.group_send, group, numbered)
+            except ChannelLayerUnavailable:
+                event_numbering.give_back(group, sender, number)
+                raise
 
     @classmethod
     def send_event_sync(cls, event: BaseMessage, channel_name: str) -> None:
@@ -148,4 +220,11 @@ class ServerEventsMixin:
         async_to_sync(cls.broadcast_event)(event, groups)
 
 
-__all__ = ["DroppedDeliveries", "ServerEventsMixin", "dropped_deliveries", "group_list"]
+__all__ = [
+    "DroppedDeliveries",
+    "EventNumbering",
+    "ServerEventsMixin",
+    "dropped_deliveries",
+    "event_numbering",
+    "group_list",
+]

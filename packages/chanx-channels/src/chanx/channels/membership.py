@@ -24,23 +24,6 @@ LAYER_PROBE_TYPE = "chanx.layer_probe"
 """A message a consumer sends itself to learn whether the channel layer answers again."""
 
 
-RECEIVE_BUFFER_GRACE = 5.0
-"""Seconds after a disconnect before a departed channel's receive buffer is dropped."""
-
-
-def _forget_receive_buffer(layer: Any, channel_name: str) -> None:
-    """Drop what channels_redis buffers for a channel whose consumer is gone.
-
-    ``RedisChannelLayer`` files every message for a local channel in a per-channel buffer
-    and never removes the buffer of a channel that gets a message after its consumer left
-    (django/channels_redis#384): a slow leak on a busy server. Messages still in flight
-    land within moments of a disconnect, so the buffer is dropped after a short grace.
-    """
-    buffers = getattr(layer, "receive_buffer", None)
-    if isinstance(buffers, dict):
-        asyncio.get_running_loop().call_later(RECEIVE_BUFFER_GRACE, buffers.pop, channel_name, None)
-
-
 class GroupMembershipMixin:
     """Joining, keeping and leaving the channel-layer groups of one connection."""
 
@@ -129,7 +112,6 @@ class GroupMembershipMixin:
                     await layer_call(self.channel_layer.group_discard, group, self.channel_name)
             except ChannelLayerUnavailable:
                 pass
-            _forget_receive_buffer(self.channel_layer, self.channel_name)
         self._joined = ()
 
 

@@ -25,6 +25,7 @@ from channels.layers import get_channel_layer
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.db import close_old_connections_throttled
+from chanx.channels.departed import forget_channel
 from chanx.channels.events import ServerEventsMixin, group_list, layer_call
 from chanx.channels.gaps import GapTracker
 from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
@@ -36,7 +37,10 @@ from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
 from chanx.core.wire import (
+    BROADCAST_ACTION_KEY,
     BROADCAST_EXCLUDE_KEY,
+    BROADCAST_GROUP_KEY,
+    BROADCAST_NUMBER_KEY,
     BROADCAST_SENDER_KEY,
     BROADCAST_TEXT_KEY,
     BROADCAST_TYPE,
@@ -159,6 +163,9 @@ class AsyncJsonWebsocketConsumer(
             for loop in loops:
                 loop.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
+            if self.channel_layer is not None:
+                # Only now has this channel's last receive ended (see departed.py).
+                forget_channel(self.channel_layer, self.channel_name)
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch what ``receive`` gives until the consumer stops."""
@@ -386,17 +393,19 @@ class AsyncJsonWebsocketConsumer(
             event = {
                 "type": BROADCAST_TYPE,
                 BROADCAST_TEXT_KEY: text,
-                "action": message.action,
+                BROADCAST_ACTION_KEY: message.action,
                 BROADCAST_SENDER_KEY: self.channel_name,
                 BROADCAST_EXCLUDE_KEY: exclude_current,
-                "group": group,
-                "number": number,
+                BROADCAST_GROUP_KEY: group,
+                BROADCAST_NUMBER_KEY: number,
             }
             try:
                 await layer_call(self.channel_layer.group_send, group, event)
             except ChannelLayerUnavailable:
-                # Not sent, so not lost: members must not count it as a gap.
-                numbers[group] = number - 1
+                # Not sent, so not lost: members must not count it as a gap (unless a
+                # concurrent handler has taken a later number since).
+                if numbers[group] == number:
+                    numbers[group] = number - 1
                 raise
 
     async def chanx_broadcast(self, message: dict[str, Any]) -> None:
@@ -410,14 +419,25 @@ class AsyncJsonWebsocketConsumer(
             # A client's own broadcast reaches it after the frame that sent it completed,
             # so its reply frames and `complete` come first, whatever the layer's timing.
             await self._frame_idle.wait()
-        elif sender is not None and "number" in message:
-            self._gaps.seen(sender, message["group"], message["number"], type(self).__qualname__)
-        await self.handle_broadcast(message[BROADCAST_TEXT_KEY], message["action"])
+        elif BROADCAST_NUMBER_KEY in message:
+            self._count_gaps(message)
+        await self.handle_broadcast(message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY])
 
     async def chanx_event(self, message: dict[str, Any]) -> None:
         """Handle a server-side event from the channel layer with its ``@event_handler``."""
         if self.connection_state is ConnectionState.OPEN:
+            if BROADCAST_NUMBER_KEY in message:
+                self._count_gaps(message)
             await self.handle_event(message[BROADCAST_TEXT_KEY])
+
+    def _count_gaps(self, message: dict[str, Any]) -> None:
+        """Note a numbered broadcast or event; count any its sender sent that never came."""
+        self._gaps.seen(
+            message[BROADCAST_SENDER_KEY],
+            message[BROADCAST_GROUP_KEY],
+            message[BROADCAST_NUMBER_KEY],
+            type(self).__qualname__,
+        )
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from chanx.core.decorators import HANDLER_ATTR, HandlerKind, HandlerOptions
 from chanx.messages.base import BaseMessage
@@ -190,6 +190,10 @@ def _handler_info(cls: type, name: str, func: Any, options: HandlerOptions) -> H
     )
 
 
+MESSAGE_PARSING = ConfigDict(cache_strings="keys")
+"""How a union of messages parses JSON: as :class:`BaseMessage` does, caching keys only."""
+
+
 def _union_adapter(message_types: list[type[BaseMessage]]) -> TypeAdapter[BaseMessage] | None:
     if not message_types:
         return None
@@ -197,7 +201,9 @@ def _union_adapter(message_types: list[type[BaseMessage]]) -> TypeAdapter[BaseMe
         return TypeAdapter(message_types[0])
     # The union is only known at run time, so it cannot be spelled as a static type.
     union: Any = Union[tuple(message_types)]  # noqa: UP007
-    adapter: TypeAdapter[BaseMessage] = TypeAdapter(Annotated[union, Field(discriminator="action")])
+    adapter: TypeAdapter[BaseMessage] = TypeAdapter(
+        Annotated[union, Field(discriminator="action")], config=MESSAGE_PARSING
+    )
     return adapter
 
 

@@ -29,3 +29,16 @@ BROADCAST_SENDER_KEY: Final = "sender"
 
 BROADCAST_EXCLUDE_KEY: Final = "exclude"
 """Key saying the sender must not receive its own broadcast (``exclude_current``)."""
+
+BROADCAST_GROUP_KEY: Final = "group"
+"""Key naming the group a broadcast or event was sent to."""
+
+BROADCAST_NUMBER_KEY: Final = "number"
+"""Key of a broadcast's or event's number in its sender's sequence for that group.
+
+Receivers notice messages the layer dropped from gaps in these numbers
+(``chanx.channels.gaps``).
+"""
+
+BROADCAST_ACTION_KEY: Final = "action"
+"""Key of a broadcast's action, so receivers can log it without decoding the text."""
