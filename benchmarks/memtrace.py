@@ -1,9 +1,9 @@
 """Where a server's memory went: ``tracemalloc`` snapshots taken on a signal.
 
 The soak (``python -m benchmarks.soak --trace``) starts the server with
-``CHANX_BENCH_TRACEMALLOC`` naming a directory; :func:`install` then traces allocations
-and writes a snapshot there each time the process receives ``SIGUSR1``. The soak takes
-one after its warm-up and one at the end and prints the allocation sites that grew, so
+``CHANX_BENCH_TRACEMALLOC`` naming a directory; :func:`install` then writes a snapshot
+there each time the process receives ``SIGUSR1``. The soak signals after its warm-up
+(tracing starts then) and at the end, and prints the allocation sites that grew, so
 growth in RSS can be told apart from growth in live Python objects (what the allocator
 keeps after objects are freed does not show in the snapshots).
 """

@@ -209,11 +209,13 @@ async def run_soak(
     wave_size: int,
     duration: float,
     settle: float = 3.0,
+    warmup_waves: int = 1,
     trace_dir: Path | None = None,
 ) -> SoakResult:
     """Warm up, take the baseline, run the waves over ``duration`` seconds, measure again."""
     pid = visit.server.pid
-    await _wave(visit, -wave_size, wave_size)
+    for wave in range(warmup_waves):
+        await _wave(visit, -wave_size * (wave + 1), wave_size)
     baseline = await _settle(pid, settle)
     before = await _snapshot(pid, trace_dir)
     fds_baseline = open_fds(pid)
@@ -276,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the consumer under soak: chanx, or the hand-written Channels one (a baseline)",
     )
     parser.add_argument(
+        "--warmup", type=int, default=1, help="waves before the baseline is taken (default 1)"
+    )
+    parser.add_argument(
         "--trace",
         action="store_true",
         help="trace the server's allocations (tracemalloc; slows it) and print what grew",
@@ -309,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections=connections,
                 wave_size=args.wave,
                 duration=duration,
+                warmup_waves=args.warmup,
                 trace_dir=trace_dir,
             )
         )

@@ -14,6 +14,7 @@ from chanx.channels.gaps import lost_broadcasts
 from chanx.channels.routing import URLRouter, re_path
 from tests.channels.helpers import collect, connect
 from tests.project.consumers import EchoConsumer
+from tests.project.messages import NotifyEvent, TextPayload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,5 +78,78 @@ async def test_broadcasts_dropped_for_a_slow_member_are_counted_and_logged(
             print(f"lost broadcasts: {delivered} of 40 delivered, {lost} counted as lost")
             await slow.disconnect()
             await sender.disconnect()
+        finally:
+            channel_layers.backends.clear()
+
+
+async def drain_events(ws) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts of the notifications ``ws`` receives until it has been quiet for 0.3 s."""
+    texts = []
+    while not await ws.receive_nothing(0.3):
+        frame = json.loads(await ws.receive_from(1))
+        if frame["action"] == "notification":
+            texts.append(frame["payload"]["text"])
+    return texts
+
+
+async def test_events_dropped_for_a_slow_member_are_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    small = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                         "CONFIG": {"capacity": 3}}}  # fmt: skip
+    with override_settings(CHANNEL_LAYERS=small):
+        channel_layers.backends.clear()
+        try:
+            slow = await connect("/ws/slow/events/", router)
+            before = lost_broadcasts.count
+            with caplog.at_level(logging.WARNING, logger="chanx.channels.gaps"):
+                for i in range(40):
+                    await EchoConsumer.broadcast_event(
+                        NotifyEvent(payload=TextPayload(text=str(i))), "room_events"
+                    )
+                texts = await drain_events(slow)
+                await EchoConsumer.broadcast_event(
+                    NotifyEvent(payload=TextPayload(text="later")), "room_events"
+                )
+                texts += await drain_events(slow)
+            lost = lost_broadcasts.count - before
+            assert texts[-1] == "later"
+            delivered = len(texts) - 1
+            assert 0 < delivered < 40
+            assert lost == 40 - delivered, (texts, lost)
+            assert any("lost" in r.getMessage() for r in caplog.records)
+            print(f"lost events: {delivered} of 40 delivered, {lost} counted as lost")
+            await slow.disconnect()
+        finally:
+            channel_layers.backends.clear()
+
+
+@pytest.mark.redis
+async def test_concurrent_events_that_overtake_each_other_are_not_counted_as_lost(
+    redis_url: str,
+) -> None:
+    redis = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                         "CONFIG": {"hosts": [redis_url]}}}  # fmt: skip
+    with override_settings(CHANNEL_LAYERS=redis):
+        channel_layers.backends.clear()
+        try:
+            member = await connect("/ws/fast/overtake/", router)
+            before = lost_broadcasts.count
+            # Fifty sends at once from one process share one numbering and race each other
+            # through the pool of Redis connections, so they may arrive out of order.
+            await asyncio.gather(
+                *(
+                    EchoConsumer.broadcast_event(
+                        NotifyEvent(payload=TextPayload(text=str(i))), "room_overtake"
+                    )
+                    for i in range(50)
+                )
+            )
+            texts = await drain_events(member)
+            assert sorted(texts, key=int) == [str(i) for i in range(50)]
+            assert lost_broadcasts.count == before
+            order = "in order" if texts == sorted(texts, key=int) else "out of order"
+            print(f"concurrent events: 50 of 50 arrived ({order}), 0 counted as lost")
+            await member.disconnect()
         finally:
             channel_layers.backends.clear()

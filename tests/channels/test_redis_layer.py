@@ -62,14 +62,13 @@ def _router_for(consumer: type[EchoConsumer]):  # type: ignore[no-untyped-def]
 
 async def test_departed_channels_do_not_keep_receive_buffers(redis_layers: None) -> None:
     """django/channels_redis#384: a message read after its consumer left kept a buffer forever."""
-    from chanx.channels.departed import ForgetfulBuffers, departures
+    from chanx.channels.departed import ForgetfulBuffers
 
     layer = channel_layers["default"]
     leaver = await connect("/ws/rooms/leaky/")
     stayer = await connect("/ws/rooms/leaky/")
     name = await ws_channel(leaver)
     await leaver.disconnect()
-    assert name in departures
     # A message in flight to the departed channel, then an event to the one that stayed:
     # both travel through this process's one Redis list, in order, so once the event has
     # arrived the late message has been read and filed (or not) too.
@@ -78,6 +77,8 @@ async def test_departed_channels_do_not_keep_receive_buffers(redis_layers: None)
     got = await collect(stayer, stop="event_complete", timeout=5)
     assert got[0] == {"action": "notification", "payload": {"text": "after"}}
     assert isinstance(layer.receive_buffer, ForgetfulBuffers)
+    assert name in layer.receive_buffer.departed
+    assert layer.receive_buffer.departed.memory == 2 * layer.expiry
     assert name not in layer.receive_buffer
 
     # Channels no chanx consumer has left keep their messages, as channels_redis intends.
@@ -87,13 +88,12 @@ async def test_departed_channels_do_not_keep_receive_buffers(redis_layers: None)
     await stayer.disconnect()
 
 
-def test_departed_channels_are_remembered_for_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_departed_channels_are_remembered_for_a_while() -> None:
     import time
 
     from chanx.channels import departed
 
-    monkeypatch.setattr(departed, "DEPARTED_MEMORY", 0.05)
-    memory = departed.Departures()
+    memory = departed.Departures(0.05)
     memory.add("specific.a!1")
     memory.add("specific.a!2")
     assert "specific.a!1" in memory and len(memory) == 2

@@ -7,10 +7,12 @@ the client went, read after) creates a queue nobody reads, kept for the life of 
 process (django/channels_redis#384): on the soak benchmark, about 2 KB for every
 connection that came and went.
 
-chanx remembers the channels its consumers leave for :data:`DEPARTED_MEMORY` seconds and
-gives the layer a buffer mapping that files messages for those channels nowhere. Other
-consumers on the same layer (hand-written ones, workers) are not affected: only channels
-a chanx consumer has left are forgotten, and only once its receive has ended.
+chanx gives the layer a buffer mapping that remembers the channels chanx consumers left
+and files messages for them nowhere. A channel is remembered for twice the layer's
+``expiry`` (60 s by default): channels_redis discards messages older than that, so none
+can arrive later. Other consumers on the same layer (hand-written ones, workers) are not
+affected: only channels a chanx consumer has left are forgotten, and only once its
+receive has ended.
 """
 
 from __future__ import annotations
@@ -19,17 +21,17 @@ import time
 from collections import OrderedDict, defaultdict
 from typing import Any
 
-DEPARTED_MEMORY = 300.0
-"""Seconds a departed channel is remembered: far longer than a message stays in flight
-(channels_redis expires undelivered messages after 60 s by default)."""
+DEFAULT_EXPIRY = 60
+"""channels_redis's default message ``expiry``, for layers that do not say theirs."""
 
 
 class Departures:
-    """The channels chanx consumers of this process left recently, oldest first."""
+    """The channels chanx consumers left in the last ``memory`` seconds, oldest first."""
 
-    __slots__ = ("_left_at",)
+    __slots__ = ("_left_at", "memory")
 
-    def __init__(self) -> None:
+    def __init__(self, memory: float) -> None:
+        self.memory = memory
         self._left_at: OrderedDict[str, float] = OrderedDict()
 
     def add(self, channel_name: str) -> None:
@@ -37,7 +39,7 @@ class Departures:
         now = time.monotonic()
         left_at = self._left_at
         left_at[channel_name] = now
-        horizon = now - DEPARTED_MEMORY
+        horizon = now - self.memory
         while True:  # ends at the latest at the entry just added
             oldest, when = next(iter(left_at.items()))
             if when > horizon:
@@ -51,9 +53,6 @@ class Departures:
         return len(self._left_at)
 
 
-departures = Departures()
-
-
 class ForgetfulBuffers(defaultdict[str, Any]):
     """channels_redis's receive buffers, minus buffers for channels that have left.
 
@@ -61,8 +60,12 @@ class ForgetfulBuffers(defaultdict[str, Any]):
     dropped with it instead of staying in memory for good.
     """
 
+    def __init__(self, layer: Any, buffers: defaultdict[str, Any]) -> None:
+        super().__init__(buffers.default_factory, buffers)
+        self.departed = Departures(2 * getattr(layer, "expiry", DEFAULT_EXPIRY))
+
     def __missing__(self, channel_name: str) -> Any:
-        if channel_name in departures:
+        if channel_name in self.departed:
             assert self.default_factory is not None  # checked in forget_channel
             return self.default_factory()
         return super().__missing__(channel_name)
@@ -78,11 +81,11 @@ def forget_channel(layer: Any, channel_name: str) -> None:
     buffers = getattr(layer, "receive_buffer", None)
     if not isinstance(buffers, defaultdict) or buffers.default_factory is None:
         return
-    departures.add(channel_name)
     if not isinstance(buffers, ForgetfulBuffers):
         # Swapped without an await in between, so no message can be filed in the old one.
-        buffers = layer.receive_buffer = ForgetfulBuffers(buffers.default_factory, buffers)
+        buffers = layer.receive_buffer = ForgetfulBuffers(layer, buffers)
+    buffers.departed.add(channel_name)
     buffers.pop(channel_name, None)
 
 
-__all__ = ["DEPARTED_MEMORY", "Departures", "ForgetfulBuffers", "departures", "forget_channel"]
+__all__ = ["Departures", "ForgetfulBuffers", "forget_channel"]
