@@ -25,7 +25,7 @@ from channels.layers import get_channel_layer
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.channels.db import close_old_connections_throttled
-from chanx.channels.departed import forget_channel
+from chanx.channels.departed import close_channel, open_channel
 from chanx.channels.events import ServerEventsMixin, group_list, layer_call
 from chanx.channels.gaps import GapTracker
 from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
@@ -147,7 +147,7 @@ class AsyncJsonWebsocketConsumer(
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         loops = [asyncio.ensure_future(self._serve(receive))]
         if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_name = await open_channel(self.channel_layer)
             self.channel_receive = self._receive_from_layer
             loops.append(asyncio.ensure_future(self._serve(self._receive_from_layer)))
         self._serving = asyncio.current_task()
@@ -165,7 +165,7 @@ class AsyncJsonWebsocketConsumer(
             await asyncio.gather(*loops, return_exceptions=True)
             if self.channel_layer is not None:
                 # Only now has this channel's last receive ended (see departed.py).
-                forget_channel(self.channel_layer, self.channel_name)
+                close_channel(self.channel_layer, self.channel_name)
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch what ``receive`` gives until the consumer stops."""
