@@ -34,12 +34,10 @@ async def test_redis_restart_keeps_servers_and_connections_and_restores_rooms(
         assert report.existing_alive == report.existing, logs
         assert report.existing_broadcast == report.existing, logs
         assert report.broadcast_seconds is not None and report.broadcast_seconds < 2.5, logs
-        # One warning per process for the outage, never a traceback per connection.
+        # One warning per process for the outage and no traceback at all: not per
+        # connection, and not from channels_redis's clean-up tasks Redis died under.
         for server in (a, b):
             output = "".join(server.output)
-            # Every traceback, if any, is channels_redis' own clean-up task that Redis died
-            # under (logged once by asyncio), never one per connection or from chanx.
-            tracebacks = output.count("Traceback (most recent call last)")
-            upstream = output.count("coro=<RedisChannelLayer._clean_receive_backup()")
-            assert tracebacks == upstream <= 2, output[-3000:]
+            assert "Traceback (most recent call last)" not in output, output[-3000:]
+            assert "never retrieved" not in output, output[-3000:]
             assert output.count("Channel layer unreachable") <= 1, output[-3000:]

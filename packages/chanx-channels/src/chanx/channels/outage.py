@@ -4,14 +4,17 @@ Without this, a consumer whose channel layer fails dies with a traceback and its
 is disconnected. chanx consumers keep serving their own client's frames, retry the layer
 with backoff, restore their group memberships when it answers again, and close with
 1012 (service restart) only if it stays away longer than ``layer_recovery_timeout``.
-The process logs one warning when an outage starts and one line when it ends.
+The process logs one warning when an outage starts and one line when it ends, and no
+traceback: not even channels_redis's own clean-up tasks leave one (:class:`CheckedCleanups`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from functools import cache
+from typing import Any
 
 from chanx.core.errors import ClientError
 
@@ -80,10 +83,52 @@ class OutageLog:
 
 outage_log = OutageLog()
 
+
+class CheckedCleanups(list[Any]):
+    """channels_redis's list of clean-up tasks, with every task's failure looked at.
+
+    After each receive, channels_redis starts a task that clears the message's in-flight
+    backup in Redis and never reads its result, so when Redis dies under one, asyncio
+    logs "Task exception was never retrieved" with a traceback. Here a failure that means
+    "unreachable" becomes part of the outage (its one warning per process); any other is
+    logged as one warning line, without a traceback.
+    """
+
+    def append(self, task: Any) -> None:
+        """Track ``task`` as channels_redis does, and look at how it ended."""
+        task.add_done_callback(_note_cleanup)
+        super().append(task)
+
+
+def _note_cleanup(task: asyncio.Future[Any]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is None:
+        return
+    if isinstance(error, layer_failures()):
+        outage_log.failed(error)
+    else:
+        logger.warning(
+            "The channel layer could not clear a received message's backup (%s: %s); "
+            "that message may be delivered again",
+            type(error).__name__,
+            error,
+        )
+
+
+def check_cleanups(layer: Any) -> None:
+    """Have ``layer``'s clean-up task failures looked at (channels_redis; others: no-op)."""
+    cleanups = getattr(layer, "receive_cleaners", None)
+    if type(cleanups) is list:
+        layer.receive_cleaners = CheckedCleanups(cleanups)
+
 __all__ = [
     "CLOSE_SERVICE_RESTART",
     "ChannelLayerUnavailable",
+    "CheckedCleanups",
     "OutageLog",
+    "check_cleanups",
     "layer_failures",
     "outage_log",
     "pool_exhausted",

@@ -30,7 +30,7 @@ from chanx.channels.events import ServerEventsMixin, group_list, layer_call
 from chanx.channels.gaps import GapTracker
 from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
 from chanx.channels.options import current_options
-from chanx.channels.outage import ChannelLayerUnavailable
+from chanx.channels.outage import ChannelLayerUnavailable, check_cleanups
 from chanx.channels.settings import chanx_settings
 from chanx.channels.stalled import stalled_sends
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
@@ -148,6 +148,7 @@ class AsyncJsonWebsocketConsumer(
         loops = [asyncio.ensure_future(self._serve(receive))]
         if self.channel_layer is not None:
             self.channel_name = await open_channel(self.channel_layer)
+            check_cleanups(self.channel_layer)
             self.channel_receive = self._receive_from_layer
             loops.append(asyncio.ensure_future(self._serve(self._receive_from_layer)))
         self._serving = asyncio.current_task()
