@@ -123,6 +123,7 @@ def check_cleanups(layer: Any) -> None:
     if type(cleanups) is list:
         layer.receive_cleaners = CheckedCleanups(cleanups)
 
+
 __all__ = [
     "CLOSE_SERVICE_RESTART",
     "ChannelLayerUnavailable",
