@@ -45,12 +45,20 @@ router = URLRouter(
 )
 
 
+@pytest.fixture(params=["in-memory", pytest.param("redis", marks=pytest.mark.redis)])
+def small_layer(request: pytest.FixtureRequest) -> dict[str, object]:
+    """A layer whose queues hold 3 messages: channels_redis drops the oldest buffered one."""
+    if request.param == "in-memory":
+        return {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 3}}
+    redis_url = request.getfixturevalue("redis_url")
+    return {"BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "capacity": 3}}  # fmt: skip
+
+
 async def test_broadcasts_dropped_for_a_slow_member_are_counted_and_logged(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, small_layer: dict[str, object]
 ) -> None:
-    small = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
-                         "CONFIG": {"capacity": 3}}}  # fmt: skip
-    with override_settings(CHANNEL_LAYERS=small):
+    with override_settings(CHANNEL_LAYERS={"default": small_layer}):
         channel_layers.backends.clear()
         try:
             slow = await connect("/ws/slow/busy/", router)
@@ -93,11 +101,9 @@ async def drain_events(ws) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_events_dropped_for_a_slow_member_are_counted_and_logged(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, small_layer: dict[str, object]
 ) -> None:
-    small = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
-                         "CONFIG": {"capacity": 3}}}  # fmt: skip
-    with override_settings(CHANNEL_LAYERS=small):
+    with override_settings(CHANNEL_LAYERS={"default": small_layer}):
         channel_layers.backends.clear()
         try:
             slow = await connect("/ws/slow/events/", router)
