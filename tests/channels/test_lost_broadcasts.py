@@ -27,14 +27,26 @@ class SlowReaderConsumer(EchoConsumer):
         await super().send_text(text)
 
 
-async def drain(ws) -> list[str]:  # type: ignore[no-untyped-def]
-    """The texts of the broadcasts ``ws`` receives until it has been quiet for 0.3 s."""
+async def drain(ws, action: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts of the ``action`` frames ``ws`` receives until it has been quiet for 0.3 s."""
     texts = []
     while not await ws.receive_nothing(0.3):
         frame = json.loads(await ws.receive_from(1))
-        if frame["action"] == "shout_notice":
+        if frame["action"] == action:
             texts.append(frame["payload"]["text"])
     return texts
+
+
+def assert_lost_ones_counted(
+    texts: list[str], lost: int, caplog: pytest.LogCaptureFixture, what: str
+) -> None:
+    """Of 40 sends and a later one, those that never arrived were counted and logged."""
+    assert texts[-1] == "later"
+    delivered = len(texts) - 1
+    assert 0 < delivered < 40
+    assert lost == 40 - delivered, (texts, lost)
+    assert any("lost" in r.getMessage() for r in caplog.records)
+    print(f"lost {what}: {delivered} of 40 delivered, {lost} counted as lost")
 
 
 router = URLRouter(
@@ -70,34 +82,18 @@ async def test_broadcasts_dropped_for_a_slow_member_are_counted_and_logged(
                         text_data=json.dumps({"action": "shout", "payload": {"text": str(i)}})
                     )
                     await collect(sender)
-                texts = await drain(slow)
+                texts = await drain(slow, "shout_notice")
                 # A gap shows when a later broadcast arrives: the room goes on talking.
                 await sender.send_to(
                     text_data=json.dumps({"action": "shout", "payload": {"text": "later"}})
                 )
                 await collect(sender)
-                texts += await drain(slow)
-            lost = lost_broadcasts.count - before
-            assert texts[-1] == "later"
-            delivered = len(texts) - 1
-            assert 0 < delivered < 40
-            assert lost == 40 - delivered, (texts, lost)
-            assert any("lost" in r.getMessage() for r in caplog.records)
-            print(f"lost broadcasts: {delivered} of 40 delivered, {lost} counted as lost")
+                texts += await drain(slow, "shout_notice")
+            assert_lost_ones_counted(texts, lost_broadcasts.count - before, caplog, "broadcasts")
             await slow.disconnect()
             await sender.disconnect()
         finally:
             channel_layers.backends.clear()
-
-
-async def drain_events(ws) -> list[str]:  # type: ignore[no-untyped-def]
-    """The texts of the notifications ``ws`` receives until it has been quiet for 0.3 s."""
-    texts = []
-    while not await ws.receive_nothing(0.3):
-        frame = json.loads(await ws.receive_from(1))
-        if frame["action"] == "notification":
-            texts.append(frame["payload"]["text"])
-    return texts
 
 
 async def test_events_dropped_for_a_slow_member_are_counted_and_logged(
@@ -113,18 +109,12 @@ async def test_events_dropped_for_a_slow_member_are_counted_and_logged(
                     await EchoConsumer.broadcast_event(
                         NotifyEvent(payload=TextPayload(text=str(i))), "room_events"
                     )
-                texts = await drain_events(slow)
+                texts = await drain(slow, "notification")
                 await EchoConsumer.broadcast_event(
                     NotifyEvent(payload=TextPayload(text="later")), "room_events"
                 )
-                texts += await drain_events(slow)
-            lost = lost_broadcasts.count - before
-            assert texts[-1] == "later"
-            delivered = len(texts) - 1
-            assert 0 < delivered < 40
-            assert lost == 40 - delivered, (texts, lost)
-            assert any("lost" in r.getMessage() for r in caplog.records)
-            print(f"lost events: {delivered} of 40 delivered, {lost} counted as lost")
+                texts += await drain(slow, "notification")
+            assert_lost_ones_counted(texts, lost_broadcasts.count - before, caplog, "events")
             await slow.disconnect()
         finally:
             channel_layers.backends.clear()
@@ -151,7 +141,7 @@ async def test_concurrent_events_that_overtake_each_other_are_not_counted_as_los
                     for i in range(50)
                 )
             )
-            texts = await drain_events(member)
+            texts = await drain(member, "notification")
             assert sorted(texts, key=int) == [str(i) for i in range(50)]
             assert lost_broadcasts.count == before
             order = "in order" if texts == sorted(texts, key=int) else "out of order"
