@@ -24,7 +24,7 @@ from channels.generic.websocket import (
 from channels.layers import get_channel_layer
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
-from chanx.channels.db import close_old_connections_throttled
+from chanx.channels.db import cleanup_schedule, close_old_connections
 from chanx.channels.departed import close_channel, open_channel
 from chanx.channels.events import ServerEventsMixin, group_list, layer_call
 from chanx.channels.gaps import GapTracker
@@ -191,7 +191,8 @@ class AsyncJsonWebsocketConsumer(
         Unlike Channels, stale database connections are closed at most once per second,
         not before every message (see :mod:`chanx.channels.db`).
         """
-        await close_old_connections_throttled()
+        if cleanup_schedule.due():
+            await close_old_connections()
         kind = message["type"]
         if kind == "websocket.receive":
             await self.websocket_receive(message)
