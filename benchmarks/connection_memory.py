@@ -17,7 +17,7 @@ import sys
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from benchmarks.overload import Server, rss_kib, uvicorn
+from benchmarks.servers import Server, redis_server, rss_kib, uvicorn
 
 ROOMS = 10
 WARMUP = 50
@@ -51,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.connection_memory")
     parser.add_argument("--connections", type=int, default=500)
     args = parser.parse_args(argv)
-    from benchmarks.e2e import redis_server
-
     if shutil.which("redis-server") is None:
         print("connection memory skipped: redis-server is not installed (not on PATH)")
         return 0

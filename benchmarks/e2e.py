@@ -12,13 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,76 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks.measure import Result, round_order
 from benchmarks.messages import echo_frame, shout_frame
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with status {process.returncode} while starting")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on port {port} within 20 s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A private, non-persistent ``redis-server`` for the run; yields its URL."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        raise FileNotFoundError("redis-server is not installed (not on PATH)")
-    port = free_port()
-    process = subprocess.Popen(
-        [executable, "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, process, "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        _stop(process)
-
-
-@contextlib.contextmanager
-def uvicorn_server(redis_url: str | None) -> Iterator[tuple[int, int]]:
-    """uvicorn serving ``benchmarks.e2e_app`` from the repository root; yields (port, pid)."""
-    port = free_port()
-    # Explicit: an inherited DJANGO_SETTINGS_MODULE (under pytest, say) would win otherwise.
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="benchmarks.e2e_settings")
-    env.pop("CHANX_BENCH_REDIS_URL", None)
-    if redis_url:
-        env["CHANX_BENCH_REDIS_URL"] = redis_url
-    command = [
-        sys.executable, "-m", "uvicorn", "benchmarks.e2e_app:application",
-        "--port", str(port), "--log-level", "warning", "--ws", "websockets-sansio",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
-    try:
-        _wait_for_port(port, process, "uvicorn")
-        yield port, process.pid
-    finally:
-        _stop(process)
+from benchmarks.servers import redis_server, uvicorn
 
 
 def server_cpu(pid: int) -> float:
@@ -226,8 +151,9 @@ def run_end_to_end(*, quick: bool, rounds: int, report: Callable[[Result], None]
     print(f"end to end, uvicorn + websockets clients, {rounds} rounds, per server CPU second")
     for layer, make_layer in layers:
         try:
-            with make_layer() as redis_url, uvicorn_server(redis_url) as (port, pid):
-                for result in asyncio.run(_measure_layer(port, pid, layer, sizes, rounds)):
+            with make_layer() as redis_url, uvicorn(redis_url) as server:
+                measured = _measure_layer(server.port, server.pid, layer, sizes, rounds)
+                for result in asyncio.run(measured):
                     report(result)
                     results.append(result)
         except FileNotFoundError as exc:

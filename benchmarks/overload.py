@@ -22,107 +22,16 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from benchmarks.e2e import free_port
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.servers import Server, free_port, redis_server, rss_kib, uvicorn
 
 TEXT_SIZE = 1000
 """Characters of text in each broadcast: 10,000 of them are about 10 MB if all were kept."""
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of process ``pid`` in KiB (``VmRSS`` in ``/proc/<pid>/status``)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def open_fds(pid: int) -> int:
-    """How many file descriptors process ``pid`` has open (entries of ``/proc/<pid>/fd``)."""
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-@dataclass
-class Server:
-    """A uvicorn subprocess serving ``benchmarks.e2e_app``; its output goes to ``log_path``."""
-
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def pid(self) -> int:
-        """The server's process id (uvicorn runs the app in this process: no workers)."""
-        return self.process.pid
-
-    def url(self, room: str) -> str:
-        """The chanx consumer of ``room``."""
-        return f"ws://127.0.0.1:{self.port}/ws/chanx/{room}/"
-
-    def log(self) -> str:
-        """Everything the server printed so far."""
-        return self.log_path.read_text(errors="replace")
-
-
-@contextlib.contextmanager
-def uvicorn(
-    redis_url: str | None = None,
-    *,
-    extra_args: tuple[str, ...] = (),
-    app: str = "benchmarks.e2e_app:application",
-) -> Iterator[Server]:
-    """Run uvicorn on a free port (in-memory layer, or Redis at ``redis_url``) until the end.
-
-    The server logs at uvicorn's ``warning`` level; chanx's warnings reach stderr through
-    Python's last-resort handler (the benchmark settings configure no logging).
-    """
-    port = free_port()
-    # Explicit: under pytest, DJANGO_SETTINGS_MODULE names the test project's settings.
-    env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="benchmarks.e2e_settings")
-    env.pop("CHANX_BENCH_REDIS_URL", None)
-    if redis_url:
-        env["CHANX_BENCH_REDIS_URL"] = redis_url
-    with tempfile.TemporaryDirectory(prefix="chanx-overload-") as workdir:
-        log_path = Path(workdir) / "server.log"
-        with log_path.open("wb") as log:
-            command = [
-                sys.executable, "-m", "uvicorn", app,
-                "--port", str(port), "--log-level", "warning", "--ws", "websockets-sansio",
-                *extra_args,
-            ]  # fmt: skip
-            process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError("uvicorn exited while starting:\n" + log_path.read_text())
-                with contextlib.suppress(OSError):
-                    socket.create_connection(("127.0.0.1", port), 0.2).close()
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not listen on port {port} within 30 s")
-                time.sleep(0.05)
-            yield Server(port, process, log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _frame(text: str) -> bytes:
@@ -355,8 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         redis_url = None
         if args.redis:
-            from benchmarks.e2e import redis_server
-
             redis_url = stack.enter_context(redis_server())
         server = stack.enter_context(uvicorn(redis_url))
         result = asyncio.run(

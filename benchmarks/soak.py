@@ -36,7 +36,7 @@ from pathlib import Path
 from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks import memtrace
-from benchmarks.overload import Server, open_fds, rss_kib, uvicorn
+from benchmarks.servers import Server, open_fds, redis_server, rss_kib, uvicorn
 
 ROOMS = 10
 ECHOES = 3
@@ -295,8 +295,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     connections = args.connections or (400 if args.quick else 2000)
     duration = args.duration if args.duration is not None else (20.0 if args.quick else 150.0)
-
-    from benchmarks.e2e import redis_server
 
     try:
         redis_context = redis_server()

@@ -14,13 +14,7 @@ from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from benchmarks.servers import free_port, stop_process
 
 
 def redis_binary() -> str:
@@ -96,13 +90,8 @@ class RedisProcess:
 
     def stop(self) -> None:
         """Shut the server down politely (SIGTERM), killing it if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.process is not None:
+            stop_process(self.process)
 
     def _answers_ping(self) -> bool:
         try:

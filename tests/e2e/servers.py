@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from tests.redis_server import free_port
+from benchmarks.servers import free_port, stop_process, wait_for_port
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "chat"
@@ -90,25 +88,12 @@ def chat_server(database: Path, redis_url: str | None = None) -> Iterator[ChatSe
                 break
         if not token:
             raise RuntimeError("the example did not start:\n" + "".join(output))
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the example server did not listen") from None
-                time.sleep(0.05)
+        wait_for_port(port, process, "the example server")
         drain = threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)
         drain.start()
         yield ChatServer(port=port, token=token, process=process, output=output)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if drain is not None:
             drain.join(timeout=5)
         if process.stdout is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from benchmarks.overload import Server, uvicorn
+from benchmarks.servers import Server, uvicorn
 from chanx.channels.redaction import uvicorn_log_config
 
 pytestmark = pytest.mark.e2e

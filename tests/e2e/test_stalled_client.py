@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.overload import OverloadResult, run_overload, uvicorn
+from benchmarks.overload import OverloadResult, run_overload
+from benchmarks.servers import uvicorn
 
 pytestmark = pytest.mark.e2e
 
