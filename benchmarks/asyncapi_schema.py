@@ -25,22 +25,16 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
-ROOT = Path(__file__).resolve().parent.parent
-try:
-    _installed = importlib.util.find_spec("chanx.asyncapi") is not None
-except ModuleNotFoundError:  # no chanx at all
-    _installed = False
-if not _installed:  # running from a checkout: use its packages
-    sys.path[:0] = [str(src) for src in sorted(ROOT.glob("packages/*/src"))]
+from benchmarks import use_checkout_packages_unless
+
+use_checkout_packages_unless("chanx.asyncapi")
 
 CONSUMERS = 50
 HANDLERS = 10

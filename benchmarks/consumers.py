@@ -74,11 +74,14 @@ class ChanxConsumer(AsyncJsonWebsocketConsumer):
 _Handler = Callable[["RawConsumer", Any], Awaitable[None]]
 
 
-class RawConsumer(ChannelsJsonConsumer):  # type: ignore[misc]
-    """The same protocol, hand-written on Channels' ``AsyncJsonWebsocketConsumer``."""
+class _RoomMember:
+    """What a hand-written consumer does to join the room of its URL and leave it."""
 
-    handlers: ClassVar[dict[str, _Handler]]
+    scope: dict[str, Any]
+    channel_layer: Any
+    channel_name: str
     room: str
+    accept: Callable[[], Awaitable[None]]
 
     async def connect(self) -> None:
         """Join the room, then accept."""
@@ -89,6 +92,12 @@ class RawConsumer(ChannelsJsonConsumer):  # type: ignore[misc]
     async def disconnect(self, code: int) -> None:
         """Leave the room."""
         await self.channel_layer.group_discard(self.room, self.channel_name)
+
+
+class RawConsumer(_RoomMember, ChannelsJsonConsumer):  # type: ignore[misc]
+    """The same protocol, hand-written on Channels' ``AsyncJsonWebsocketConsumer``."""
+
+    handlers: ClassVar[dict[str, _Handler]]
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Validate the frame against the union and call the method for its action."""
@@ -133,11 +142,9 @@ RawConsumer.handlers = {
 }
 
 
-class FloorConsumer(ChannelsConsumer):  # type: ignore[misc]
+class FloorConsumer(_RoomMember, ChannelsConsumer):  # type: ignore[misc]
     """Answers every frame with its own text; a frame starting with ``{"action": "shout"``
     is relayed to the room instead. Nothing is parsed or validated."""
-
-    room: str
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route by type without Channels' per-message database cleanup (a thread hop)."""
@@ -148,16 +155,6 @@ class FloorConsumer(ChannelsConsumer):  # type: ignore[misc]
             await self.floor_text(message)
         else:
             await super().dispatch(message)
-
-    async def connect(self) -> None:
-        """Join the room, then accept."""
-        self.room = _room(self.scope)
-        await self.channel_layer.group_add(self.room, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        """Leave the room."""
-        await self.channel_layer.group_discard(self.room, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Echo the text, or relay it to the room if it is a shout."""

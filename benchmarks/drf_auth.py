@@ -21,7 +21,6 @@ SQLite database; nothing of the project's settings is used.
 import argparse
 import asyncio
 import gc
-import importlib.util
 import json
 import statistics
 import sys
@@ -30,13 +29,9 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-ROOT = Path(__file__).resolve().parent.parent
-try:
-    _installed = importlib.util.find_spec("chanx.drf") is not None
-except ModuleNotFoundError:  # no chanx at all
-    _installed = False
-if not _installed:  # running from a checkout: use its packages
-    sys.path[:0] = [str(src) for src in sorted(ROOT.glob("packages/*/src"))]
+from benchmarks import use_checkout_packages_unless
+
+use_checkout_packages_unless("chanx.drf")
 
 
 def _configure(database: Path) -> None:
