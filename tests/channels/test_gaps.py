@@ -12,12 +12,12 @@ from chanx.channels.gaps import LATE_WINDOW, GapTracker, lost_broadcasts
 
 def feed(tracker: GapTracker, *numbers: int, sender: str = "s", group: str = "g") -> None:
     for number in numbers:
-        tracker.seen(sender, group, number, "Test")
+        tracker.seen(sender, group, number)
 
 
 def test_a_skipped_number_counts_as_lost_in_the_tracker_and_the_process() -> None:
     before = lost_broadcasts.count
-    tracker = GapTracker()
+    tracker = GapTracker("Test")
     feed(tracker, 1, 2, 5, 6)
     assert tracker.missed == 2
     assert lost_broadcasts.count - before == 2
@@ -25,7 +25,7 @@ def test_a_skipped_number_counts_as_lost_in_the_tracker_and_the_process() -> Non
 
 def test_a_late_arrival_is_taken_back_off_the_count() -> None:
     before = lost_broadcasts.count
-    tracker = GapTracker()
+    tracker = GapTracker("Test")
     feed(tracker, 1, 4)  # 2 and 3 missing
     assert tracker.missed == 2
     feed(tracker, 3)  # late, not lost
@@ -38,7 +38,7 @@ def test_a_late_arrival_is_taken_back_off_the_count() -> None:
 
 
 def test_senders_and_groups_are_counted_apart() -> None:
-    tracker = GapTracker()
+    tracker = GapTracker("Test")
     feed(tracker, 1, sender="a")
     feed(tracker, 7, sender="b")  # first seen from b: nothing to compare with
     feed(tracker, 2, group="other", sender="a")
@@ -47,7 +47,7 @@ def test_senders_and_groups_are_counted_apart() -> None:
 
 
 def test_late_arrivals_are_remembered_only_within_the_window() -> None:
-    tracker = GapTracker()
+    tracker = GapTracker("Test")
     newest = 1 + 3 * LATE_WINDOW
     feed(tracker, 1, newest)
     assert tracker.missed == newest - 2

@@ -49,15 +49,17 @@ class GapTracker:
     they arrive late; only senders with such holes cost more than one entry.
     """
 
-    __slots__ = ("_holes", "_last", "_logged_at", "missed")
+    __slots__ = ("_holes", "_last", "_logged_at", "missed", "where")
 
-    def __init__(self) -> None:
+    def __init__(self, where: str) -> None:
+        self.where = where
+        """Who to name in warnings: the consumer class."""
         self._last: OrderedDict[_Key, int] = OrderedDict()
         self._holes: dict[_Key, set[int]] = {}
         self._logged_at = float("-inf")
         self.missed = 0
 
-    def seen(self, sender: str, group: str, number: int, where: str) -> None:
+    def seen(self, sender: str, group: str, number: int) -> None:
         """Record broadcast ``number``; count and log the ones skipped since the newest."""
         key = (sender, group)
         last = self._last.get(key)
@@ -72,11 +74,11 @@ class GapTracker:
             self._last[key] = number
         elif number > last:
             self._last[key] = number
-            self._skipped(key, last, number, where)
+            self._skipped(key, last, number)
         else:
             self._arrived_late(key, number)
 
-    def _skipped(self, key: _Key, last: int, number: int, where: str) -> None:
+    def _skipped(self, key: _Key, last: int, number: int) -> None:
         lost = number - last - 1
         self.missed += lost
         lost_broadcasts.count += lost
@@ -92,7 +94,7 @@ class GapTracker:
                 "%s: %d broadcast(s) to group %r were lost before they reached this "
                 "connection (the channel layer dropped them: its queue for this connection "
                 "was full, or the layer restarted); %d lost so far",
-                where,
+                self.where,
                 lost,
                 key[1],
                 self.missed,

@@ -220,7 +220,7 @@ class AsyncJsonWebsocketConsumer(
         self.configure_chanx(current_options())
         self._frame_idle = asyncio.Event()
         self._frame_idle.set()
-        self._gaps = GapTracker()
+        self._gaps = GapTracker(type(self).__qualname__)
         self._broadcast_numbers = {}
         if self.max_concurrent_handlers > 1:
             self._inbox = self.make_inbox()
@@ -438,7 +438,6 @@ class AsyncJsonWebsocketConsumer(
             message[BROADCAST_SENDER_KEY],
             message[BROADCAST_GROUP_KEY],
             message[BROADCAST_NUMBER_KEY],
-            type(self).__qualname__,
         )
 
 
