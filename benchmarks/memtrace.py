@@ -24,6 +24,11 @@ FRAMES = 12
 """Frames kept per allocation: enough to see which caller of a library allocated."""
 
 
+def snapshot_path(directory: Path, number: int) -> Path:
+    """Where the server writes its snapshot number ``number`` (0 for the first)."""
+    return directory / f"snapshot-{number}.pickle"
+
+
 def install(directory: str) -> None:
     """Write a snapshot to ``directory`` on each SIGUSR1; the first one starts tracing.
 
@@ -37,7 +42,7 @@ def install(directory: str) -> None:
             tracemalloc.start(FRAMES)
         gc.collect()
         snapshot = tracemalloc.take_snapshot()
-        path = Path(directory) / f"snapshot-{next(numbers)}.pickle"
+        path = snapshot_path(Path(directory), next(numbers))
         snapshot.dump(str(path.with_suffix(".tmp")))
         path.with_suffix(".tmp").rename(path)
 

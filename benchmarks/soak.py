@@ -196,7 +196,7 @@ async def _snapshot(pid: int, directory: Path | None) -> Path | None:
     """Have the server write a ``tracemalloc`` snapshot (``--trace``); wait for the file."""
     if directory is None:
         return None
-    path = directory / f"snapshot-{len(list(directory.glob('*.pickle')))}.pickle"
+    path = memtrace.snapshot_path(directory, len(list(directory.glob("*.pickle"))))
     os.kill(pid, signal.SIGUSR1)
     deadline = time.monotonic() + 120
     while not path.exists():
