@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chanx.channels import db
+from chanx.channels.runtime import current_runtime
 from tests.channels.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,14 +22,14 @@ async def test_stale_connection_cleanup_runs_once_per_interval_not_per_frame(
         await channels_cleanup()
 
     monkeypatch.setattr(db, "aclose_old_connections", counted_cleanup)
-    monkeypatch.setattr(db.cleanup_schedule, "last", float("-inf"))
+    current_runtime().cleanup.last = float("-inf")
     ws = await connect()
     for _ in range(20):
         await ws.send_to(text_data='{"action": "ping"}')
         await ws.receive_from(1)
         await ws.receive_from(1)
     assert len(calls) == 1, "expected one cleanup for a connect and 20 frames within a second"
-    monkeypatch.setattr(db.cleanup_schedule, "last", float("-inf"))
+    current_runtime().cleanup.last = float("-inf")
     await ws.send_to(text_data='{"action": "ping"}')
     await ws.receive_from(1)
     assert len(calls) == 2, "the interval passed but no cleanup ran"

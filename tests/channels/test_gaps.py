@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from chanx.channels.events import EventNumbering
-from chanx.channels.gaps import LATE_WINDOW, GapTracker, lost_broadcasts
+from chanx.channels.gaps import LATE_WINDOW, GapTracker
+from chanx.channels.numbering import EventNumbering
+from chanx.channels.runtime import Stats, chanx_process
 
 
 def feed(tracker: GapTracker, *numbers: int, sender: str = "s", group: str = "g") -> None:
@@ -16,16 +17,16 @@ def feed(tracker: GapTracker, *numbers: int, sender: str = "s", group: str = "g"
 
 
 def test_a_skipped_number_counts_as_lost_in_the_tracker_and_the_process() -> None:
-    before = lost_broadcasts.count
-    tracker = GapTracker("Test")
+    stats = Stats()
+    tracker = GapTracker("Test", stats)
     feed(tracker, 1, 2, 5, 6)
     assert tracker.missed == 2
-    assert lost_broadcasts.count - before == 2
+    assert stats.lost_broadcasts == 2
 
 
 def test_a_late_arrival_is_taken_back_off_the_count() -> None:
-    before = lost_broadcasts.count
-    tracker = GapTracker("Test")
+    stats = Stats()
+    tracker = GapTracker("Test", stats)
     feed(tracker, 1, 4)  # 2 and 3 missing
     assert tracker.missed == 2
     feed(tracker, 3)  # late, not lost
@@ -34,11 +35,11 @@ def test_a_late_arrival_is_taken_back_off_the_count() -> None:
     assert tracker.missed == 1
     feed(tracker, 2, 5)
     assert tracker.missed == 0
-    assert lost_broadcasts.count == before
+    assert stats.lost_broadcasts == 0
 
 
 def test_senders_and_groups_are_counted_apart() -> None:
-    tracker = GapTracker("Test")
+    tracker = GapTracker("Test", Stats())
     feed(tracker, 1, sender="a")
     feed(tracker, 7, sender="b")  # first seen from b: nothing to compare with
     feed(tracker, 2, group="other", sender="a")
@@ -47,7 +48,7 @@ def test_senders_and_groups_are_counted_apart() -> None:
 
 
 def test_late_arrivals_are_remembered_only_within_the_window() -> None:
-    tracker = GapTracker("Test")
+    tracker = GapTracker("Test", Stats())
     newest = 1 + 3 * LATE_WINDOW
     feed(tracker, 1, newest)
     assert tracker.missed == newest - 2
@@ -86,13 +87,11 @@ def test_a_number_given_back_is_reused_unless_a_later_one_was_taken() -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_process_numbers_under_its_own_name() -> None:
-    from chanx.channels.events import event_numbering
-
-    parent, _ = event_numbering.take("forked")
+    parent, _ = chanx_process().numbering.take("forked")
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report the sender name it would use, and leave at once
-        child, _ = event_numbering.take("forked")
+        child, _ = chanx_process().numbering.take("forked")
         os.write(write, child.encode())
         os._exit(0)
     os.close(write)

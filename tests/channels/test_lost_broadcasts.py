@@ -10,7 +10,7 @@ import pytest
 from channels.layers import channel_layers
 from django.test import override_settings
 
-from chanx.channels.gaps import lost_broadcasts
+from chanx.channels.runtime import chanx_process
 from chanx.channels.routing import URLRouter, re_path
 from tests.channels.helpers import collect, connect
 from tests.project.consumers import EchoConsumer
@@ -75,7 +75,7 @@ async def test_broadcasts_dropped_for_a_slow_member_are_counted_and_logged(
         try:
             slow = await connect("/ws/slow/busy/", router)
             sender = await connect("/ws/fast/busy/", router)
-            before = lost_broadcasts.count
+            before = chanx_process().stats.lost_broadcasts
             with caplog.at_level(logging.WARNING, logger="chanx.channels.gaps"):
                 for i in range(40):
                     await sender.send_to(
@@ -89,7 +89,7 @@ async def test_broadcasts_dropped_for_a_slow_member_are_counted_and_logged(
                 )
                 await collect(sender)
                 texts += await drain(slow, "shout_notice")
-            assert_lost_ones_counted(texts, lost_broadcasts.count - before, caplog, "broadcasts")
+            assert_lost_ones_counted(texts, chanx_process().stats.lost_broadcasts - before, caplog, "broadcasts")
             await slow.disconnect()
             await sender.disconnect()
         finally:
@@ -103,7 +103,7 @@ async def test_events_dropped_for_a_slow_member_are_counted_and_logged(
         channel_layers.backends.clear()
         try:
             slow = await connect("/ws/slow/events/", router)
-            before = lost_broadcasts.count
+            before = chanx_process().stats.lost_broadcasts
             with caplog.at_level(logging.WARNING, logger="chanx.channels.gaps"):
                 for i in range(40):
                     await EchoConsumer.broadcast_event(
@@ -114,7 +114,7 @@ async def test_events_dropped_for_a_slow_member_are_counted_and_logged(
                     NotifyEvent(payload=TextPayload(text="later")), "room_events"
                 )
                 texts += await drain(slow, "notification")
-            assert_lost_ones_counted(texts, lost_broadcasts.count - before, caplog, "events")
+            assert_lost_ones_counted(texts, chanx_process().stats.lost_broadcasts - before, caplog, "events")
             await slow.disconnect()
         finally:
             channel_layers.backends.clear()
@@ -130,7 +130,7 @@ async def test_concurrent_events_that_overtake_each_other_are_not_counted_as_los
         channel_layers.backends.clear()
         try:
             member = await connect("/ws/fast/overtake/", router)
-            before = lost_broadcasts.count
+            before = chanx_process().stats.lost_broadcasts
             # Fifty sends at once from one process share one numbering and race each other
             # through the pool of Redis connections, so they may arrive out of order.
             await asyncio.gather(
@@ -143,7 +143,7 @@ async def test_concurrent_events_that_overtake_each_other_are_not_counted_as_los
             )
             texts = await drain(member, "notification")
             assert sorted(texts, key=int) == [str(i) for i in range(50)]
-            assert lost_broadcasts.count == before
+            assert chanx_process().stats.lost_broadcasts == before
             order = "in order" if texts == sorted(texts, key=int) else "out of order"
             print(f"concurrent events: 50 of 50 arrived ({order}), 0 counted as lost")
             await member.disconnect()

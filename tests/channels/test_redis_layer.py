@@ -62,15 +62,16 @@ def _router_for(consumer: type[EchoConsumer]):  # type: ignore[no-untyped-def]
 
 async def test_departed_channels_do_not_keep_receive_buffers(redis_layers: None) -> None:
     """django/channels_redis#384: a message read after its consumer left kept a buffer forever."""
-    from chanx.channels.departed import ForgetfulBuffers, live_channels
+    from chanx.channels.layers.redis_core import ForgetfulBuffers
 
     layer = channel_layers["default"]
     leaver = await connect("/ws/rooms/leaky/")
     stayer = await connect("/ws/rooms/leaky/")
     name = await ws_channel(leaver)
-    assert name in live_channels
+    assert isinstance(layer.receive_buffer, ForgetfulBuffers)
+    assert name in layer.receive_buffer.live
     await leaver.disconnect()
-    assert name not in live_channels
+    assert name not in layer.receive_buffer.live
     # A message in flight to the departed channel, then an event to the one that stayed:
     # both travel through this process's one Redis list, in order, so once the event has
     # arrived the late message has been read and filed (or not) too.

@@ -183,3 +183,65 @@ def test_consumer_without_handlers_has_no_adapter() -> None:
 
     assert Empty.__chanx_spec__.incoming_adapter is None
     assert Empty.__chanx_spec__.handlers == []
+
+
+@pytest.mark.parametrize(
+    ("name", "decorator", "what"),
+    [
+        ("handle_frame", ws_handler, "method"),
+        ("handle_broadcast", ws_handler, "method"),
+        ("handle_event", event_handler, "method"),
+        ("send_message", event_handler, "method"),
+        ("send_text", ws_handler, "method"),
+        ("max_pending_frames", ws_handler, "attribute"),
+    ],
+)
+def test_handler_named_like_a_consumer_method_is_refused_with_the_fix(
+    name: str, decorator: Any, what: str
+) -> None:
+    async def handle(self: Any, message: Hello) -> None: ...
+
+    expected = (
+        rf"Taken\.{name}: this @\w+ would replace "
+        rf"chanx\.core\.consumer\.ChanxWebsocketConsumerMixin\.{name}, a {what} the consumer "
+        r"itself relies on.*Rename the handler: the action it handles comes from its "
+        r"message type .* not from the method name"
+    )
+    with pytest.raises(HandlerDefinitionError, match=expected):
+        type("Taken", (ChanxWebsocketConsumerMixin,), {name: decorator(handle)})
+
+
+def test_handler_replacing_a_helper_of_a_base_class_is_refused() -> None:
+    class Helpers(ChanxWebsocketConsumerMixin):
+        async def greet(self) -> None: ...
+
+    with pytest.raises(HandlerDefinitionError, match=r"Shadow\.greet: .*Helpers\.greet"):
+
+        class Shadow(Helpers):
+            @ws_handler
+            async def greet(self, message: Hello) -> None: ...  # type: ignore[override]
+
+
+def test_handler_overriding_a_parent_handler_and_plain_overrides_are_allowed() -> None:
+    class Redecorated(Base):
+        @ws_handler(summary="Hello again")
+        async def handle_hello(self, message: Hello) -> Greeting:
+            return Greeting(payload="again")
+
+    class Plain(Redecorated):
+        async def handle_hello(self, message: Hello) -> Greeting:
+            return Greeting(payload="plain")
+
+    class DecoratedAfterPlain(Plain):
+        @ws_handler
+        async def handle_hello(self, message: Hello) -> Greeting:
+            return Greeting(payload="last")
+
+    class OwnBroadcast(Base):
+        async def handle_broadcast(self, text: str, action: str) -> None: ...
+
+    assert Redecorated.__chanx_spec__.ws_handlers["hello"].summary == "Hello again"
+    assert Plain.__chanx_spec__.ws_handlers["hello"].func is Plain.handle_hello
+    last = DecoratedAfterPlain.__chanx_spec__.ws_handlers["hello"]
+    assert last.func is DecoratedAfterPlain.handle_hello
+    assert set(OwnBroadcast.__chanx_spec__.ws_handlers) == {"ping", "hello"}

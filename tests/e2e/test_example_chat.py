@@ -6,12 +6,12 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import websockets
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
+from tests.e2e.clients import open_chat, receive
 from tests.e2e.servers import ChatServer, chat_server, manage
 
 pytestmark = pytest.mark.e2e
@@ -23,25 +23,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
         yield running
 
 
-async def receive(ws: ClientConnection, action: str, timeout: float = 5) -> dict[str, Any]:
-    """The next frame with ``action``; frames of other actions before it are skipped."""
-    async with asyncio.timeout(timeout):
-        while True:
-            frame: dict[str, Any] = json.loads(await ws.recv())
-            if frame["action"] == action:
-                return frame
-
-
-async def open_chat(server: ChatServer, room: str = "lobby") -> ClientConnection:
-    ws = await connect(server.ws_url + room + "/", additional_headers=server.headers())
-    auth = await receive(ws, "authentication")
-    assert auth["payload"]["status_code"] == 200
-    return ws
-
-
 async def test_authenticated_clients_chat_and_see_broadcasts(server: ChatServer) -> None:
-    alice = await open_chat(server, "e2e")
+    # Bob is in the room before Alice joins: the authentication frame alone would not say so.
     bob = await open_chat(server, "e2e")
+    alice = await open_chat(server, "e2e", join=False)
     await alice.send(json.dumps({"action": "join"}))
     joined = await receive(alice, "joined")
     assert joined["payload"] == {"room": "e2e", "user": "demo"}
@@ -59,7 +44,7 @@ async def test_authenticated_clients_chat_and_see_broadcasts(server: ChatServer)
 
 
 async def test_malformed_frame_gets_error_and_chat_goes_on(server: ChatServer) -> None:
-    ws = await open_chat(server)
+    ws = await open_chat(server, "lobby")
     await ws.send("{this is not json")
     error = await receive(ws, "error")
     assert error["payload"]["detail"] == "Frame is not valid JSON"
@@ -85,12 +70,12 @@ async def test_foreign_origin_is_refused_and_allowed_origin_works(server: ChatSe
     with pytest.raises(websockets.InvalidStatus) as info:
         await connect(server.ws_url + "lobby/", additional_headers=headers)
     assert info.value.response.status_code == 403
-    ws = await open_chat(server)
+    ws = await open_chat(server, "lobby")
     await ws.close()
 
 
 async def test_oversized_frame_closes_with_1009(server: ChatServer) -> None:
-    ws = await open_chat(server)
+    ws = await open_chat(server, "lobby")
     await ws.send(json.dumps({"action": "message", "payload": {"text": "x" * (2 * 1024 * 1024)}}))
     with pytest.raises(websockets.ConnectionClosed) as info:
         await asyncio.wait_for(ws.recv(), 5)

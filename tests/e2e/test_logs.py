@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+import signal
 from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 
-from benchmarks.servers import Server, uvicorn
+from benchmarks.servers import Server, stop_process, uvicorn
 from chanx.channels.redaction import uvicorn_log_config
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,21 @@ def _server_log(level: str, tmp_dir: Path) -> str:
     config.write_text(json.dumps(uvicorn_log_config(level)))
     with uvicorn(extra_args=("--log-level", level, "--log-config", str(config))) as server:
         asyncio.run(_converse(server))
-        return server.log()
+        return _final_log(server)
+
+
+def _final_log(server: Server) -> str:
+    """Everything the server printed, once it has stopped.
+
+    uvicorn stops gracefully on SIGTERM (and exits by that signal): it waits for every
+    connection's task to end, so whatever those tasks log is in the log by then, however
+    slowly the machine runs. A server still busy after 10 s is killed instead.
+    """
+    stop_process(server.process)
+    log = server.log()
+    stopped = server.process.returncode in (0, -signal.SIGTERM)
+    assert stopped, f"the server did not stop gracefully within 10 s:\n{log[-3000:]}"
+    return log
 
 
 async def _converse(server: Server) -> None:
@@ -91,7 +105,6 @@ async def _leave_mid_frames(server: Server, connections: int = 3, frames: int = 
 def test_client_leaving_with_frames_in_flight_logs_no_traceback() -> None:
     with uvicorn() as server:
         asyncio.run(_leave_mid_frames(server))
-        time.sleep(1)
-        log = server.log()
+        log = _final_log(server)
     assert "Unhandled error" not in log, log[-3000:]
     assert "Traceback" not in log, log[-3000:]

@@ -11,7 +11,7 @@ DB_CLEANUP_INTERVAL = 1.0
 
 
 class CleanupSchedule:
-    """When the process last closed stale database connections for chanx consumers.
+    """When chanx consumers of one event loop last closed stale database connections.
 
     Channels does this before every message a consumer gets, with a hop into its database
     thread (40-200 µs of CPU here: more than the rest of an echo round trip). Once per
@@ -35,12 +35,10 @@ class CleanupSchedule:
         return True
 
 
-cleanup_schedule = CleanupSchedule()
-
 
 async def close_old_connections() -> None:
     """Close unusable or expired database connections (in Channels' database thread)."""
     await aclose_old_connections()
 
 
-__all__ = ["DB_CLEANUP_INTERVAL", "CleanupSchedule", "cleanup_schedule", "close_old_connections"]
+__all__ = ["DB_CLEANUP_INTERVAL", "CleanupSchedule", "close_old_connections"]

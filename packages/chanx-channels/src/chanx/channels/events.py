@@ -6,13 +6,7 @@ travels through the channel layer, so it reaches connections in every server pro
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
-import os
-import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -20,12 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from chanx.channels.outage import (
-    ChannelLayerUnavailable,
-    layer_failures,
-    outage_log,
-    pool_exhausted,
-)
+from chanx.channels.outage import ChannelLayerUnavailable
+from chanx.channels.runtime import current_runtime
 from chanx.core.discovery import ConsumerSpec
 from chanx.core.wire import (
     BROADCAST_GROUP_KEY,
@@ -39,113 +29,21 @@ from chanx.messages.base import BaseMessage
 logger = logging.getLogger("chanx.channels.events")
 
 
-UNDELIVERED = (
-    "The message could not be delivered: the channel layer is unavailable. Try again shortly."
-)
-
-
 def group_list(groups: str | Iterable[str]) -> list[str]:
     """One group name or several, as a list."""
     return [groups] if isinstance(groups, str) else list(groups)
 
 
-class DroppedDeliveries:
-    """Counts messages the channel layer refused because a recipient's queue was full."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def record(self, channel: str) -> None:
-        """Count and log one dropped delivery."""
-        self.count += 1
-        logger.warning(
-            "Channel %s is full (its client reads too slowly); a message was dropped "
-            "(%d dropped so far in this process)",
-            channel,
-            self.count,
-        )
-
-
-dropped_deliveries = DroppedDeliveries()
-
-
-class EventNumbering:
-    """Numbers the events this process broadcasts, per group, so receivers see gaps.
-
-    Each group gets its own sequence under a sender name no other process shares (a
-    random token, renewed in a forked child). At most ``capacity`` groups are remembered;
-    a group forgotten and used again starts a new sequence under a new name, so receivers
-    never mistake the restart for lost or late events. Callable from any thread: sync
-    code sends events from request threads, each with its own event loop.
-    """
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self.capacity = capacity
-        self._lock = threading.Lock()
-        self._streams: OrderedDict[str, tuple[str, int]] = OrderedDict()
-        self._renew()
-
-    def _renew(self) -> None:
-        self._streams.clear()
-        self._token = f"chanx.events.{os.getpid()}.{secrets.token_hex(4)}"
-        self._serials = itertools.count(1)
-
-    def take(self, group: str) -> tuple[str, int]:
-        """The sender name and the next number for an event to ``group``."""
-        with self._lock:
-            stream = self._streams.get(group)
-            if stream is None:
-                stream = (f"{self._token}.{next(self._serials)}", 1)
-                if len(self._streams) >= self.capacity:
-                    self._streams.popitem(last=False)
-            else:
-                stream = (stream[0], stream[1] + 1)
-                self._streams.move_to_end(group)
-            self._streams[group] = stream
-            return stream
-
-    def give_back(self, group: str, sender: str, number: int) -> None:
-        """Return a number whose event was never sent, unless a later one was taken since.
-
-        Members must not count an event the layer never accepted as lost.
-        """
-        with self._lock:
-            if self._streams.get(group) == (sender, number):
-                self._streams[group] = (sender, number - 1)
-
-
-event_numbering = EventNumbering()
-os.register_at_fork(after_in_child=event_numbering._renew)
-
-
-POOL_WAIT = 0.05
-"""Seconds to wait before retrying when every pooled layer connection is busy."""
-
-POOL_RETRIES = 40
-"""How many times (about two seconds) a call waits for a free pooled connection."""
-
-
-async def layer_call(operation: Any, *args: Any) -> Any:
-    """Run a channel-layer call; turn "unreachable" into :class:`ChannelLayerUnavailable`.
-
-    A failed call is retried once at once: after a Redis restart, each pooled connection
-    fails on its first use and is replaced, so one failure alone does not mean an outage.
-    An exhausted connection pool is load, not an outage: the call waits for a free
-    connection (raise the pool size with ``?max_connections=N`` in the Redis URL).
-    """
-    failures, busy = layer_failures(), pool_exhausted()
-    retried = False
-    for _ in range(POOL_RETRIES):
-        try:
-            return await operation(*args)
-        except busy:
-            await asyncio.sleep(POOL_WAIT)
-        except failures as exc:
-            if retried:
-                outage_log.failed(exc)
-                raise ChannelLayerUnavailable(UNDELIVERED) from exc
-            retried = True
-    raise ChannelLayerUnavailable(UNDELIVERED)
+def record_dropped(channel: str) -> None:
+    """Count and log one delivery the layer refused because ``channel`` is full."""
+    stats = current_runtime().stats
+    stats.dropped_deliveries += 1
+    logger.warning(
+        "Channel %s is full (its client reads too slowly); a message was dropped "
+        "(%d dropped so far in this process)",
+        channel,
+        stats.dropped_deliveries,
+    )
 
 
 class ServerEventsMixin:
@@ -180,10 +78,12 @@ class ServerEventsMixin:
         Raises :class:`~chanx.channels.outage.ChannelLayerUnavailable` when the layer
         cannot be reached. A full recipient queue drops the event, counted and logged.
         """
+        layer = cls._layer()
+        health = current_runtime().adapter(layer).health
         try:
-            await layer_call(cls._layer().send, channel_name, cls._event_message(event))
+            await health.call(layer.send, channel_name, cls._event_message(event))
         except ChannelFull:
-            dropped_deliveries.record(channel_name)
+            record_dropped(channel_name)
 
     @classmethod
     async def broadcast_event(cls, event: BaseMessage, groups: str | Iterable[str]) -> None:
@@ -195,8 +95,11 @@ class ServerEventsMixin:
         """
         message = cls._event_message(event)
         layer = cls._layer()
+        runtime = current_runtime()
+        health = runtime.adapter(layer).health
+        numbering = runtime.numbering
         for group in group_list(groups):
-            sender, number = event_numbering.take(group)
+            sender, number = numbering.take(group)
             numbered = {
                 **message,
                 BROADCAST_SENDER_KEY: sender,
@@ -204,9 +107,9 @@ class ServerEventsMixin:
                 BROADCAST_NUMBER_KEY: number,
             }
             try:
-                await layer_call(layer.group_send, group, numbered)
+                await health.call(layer.group_send, group, numbered)
             except ChannelLayerUnavailable:
-                event_numbering.give_back(group, sender, number)
+                numbering.give_back(group, sender, number)
                 raise
 
     @classmethod
@@ -220,11 +123,4 @@ class ServerEventsMixin:
         async_to_sync(cls.broadcast_event)(event, groups)
 
 
-__all__ = [
-    "DroppedDeliveries",
-    "EventNumbering",
-    "ServerEventsMixin",
-    "dropped_deliveries",
-    "event_numbering",
-    "group_list",
-]
+__all__ = ["ServerEventsMixin", "group_list", "record_dropped"]

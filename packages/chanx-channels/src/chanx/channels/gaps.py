@@ -17,6 +17,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chanx.channels.runtime import Stats
 
 logger = logging.getLogger("chanx.channels.gaps")
 
@@ -30,15 +34,6 @@ LOG_INTERVAL = 10.0
 """Seconds between two warnings about lost broadcasts from one connection."""
 
 
-class LostBroadcasts:
-    """Per-process count of broadcasts lost before they reached a connection."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-lost_broadcasts = LostBroadcasts()
-
 _Key = tuple[str, str]
 
 
@@ -49,11 +44,13 @@ class GapTracker:
     they arrive late; only senders with such holes cost more than one entry.
     """
 
-    __slots__ = ("_holes", "_last", "_logged_at", "missed", "where")
+    __slots__ = ("_holes", "_last", "_logged_at", "missed", "stats", "where")
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, stats: Stats) -> None:
         self.where = where
         """Who to name in warnings: the consumer class."""
+        self.stats = stats
+        """The process's counters; lost broadcasts are added to ``stats.lost_broadcasts``."""
         self._last: OrderedDict[_Key, int] = OrderedDict()
         self._holes: dict[_Key, set[int]] = {}
         self._logged_at = float("-inf")
@@ -81,7 +78,7 @@ class GapTracker:
     def _skipped(self, key: _Key, last: int, number: int) -> None:
         lost = number - last - 1
         self.missed += lost
-        lost_broadcasts.count += lost
+        self.stats.lost_broadcasts += lost
         holes = self._holes.setdefault(key, set())
         oldest = number - LATE_WINDOW
         holes.update(range(max(last + 1, oldest), number))
@@ -108,7 +105,7 @@ class GapTracker:
         if not holes:
             del self._holes[key]
         self.missed -= 1
-        lost_broadcasts.count -= 1
+        self.stats.lost_broadcasts -= 1
 
 
-__all__ = ["LATE_WINDOW", "GapTracker", "LostBroadcasts", "lost_broadcasts"]
+__all__ = ["LATE_WINDOW", "GapTracker"]

@@ -1,27 +1,29 @@
 """Keeping a connection in its groups, through channel-layer outages and restarts.
 
 Without this, a consumer whose channel layer fails dies with a traceback and its client
-is disconnected. A chanx consumer keeps serving its own client's frames, retries the
-layer with backoff, joins its groups again when the layer answers (a restarted Redis has
-forgotten them), and closes with 1012 (service restart) only if the layer stays away
-longer than ``layer_recovery_timeout``.
+is disconnected. A chanx consumer keeps serving its own client's frames, waits for the
+one signal of its process that the layer answers again
+(:class:`~chanx.channels.outage.LayerHealth`), joins its groups again then (a restarted
+Redis has forgotten them), and closes with 1012 (service restart) only if the layer stays
+away longer than ``layer_recovery_timeout``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from chanx.channels.events import layer_call
-from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, outage_log
+from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, LayerHealth
 
 logger = logging.getLogger("chanx.channels.websocket")
 
 LAYER_PROBE_TYPE = "chanx.layer_probe"
-"""A message a consumer sends itself to learn whether the channel layer answers again."""
+"""A message type consumers ignore (sent by older chanx versions to probe the layer)."""
+
+SETTLE_TIMEOUT = 5.0
+"""Seconds a new connection waits for older ones to restore their groups after an outage."""
 
 
 class GroupMembershipMixin:
@@ -32,6 +34,7 @@ class GroupMembershipMixin:
 
     channel_layer: Any
     channel_name: str
+    _health: LayerHealth
     _joined: tuple[str, ...] = ()
 
     if TYPE_CHECKING:
@@ -44,48 +47,48 @@ class GroupMembershipMixin:
         ) -> None: ...
 
     async def _receive_from_layer(self) -> dict[str, Any]:
+        health = self._health
+        receive = self.channel_layer.receive
         while True:
             try:
-                message: dict[str, Any] = await layer_call(
-                    self.channel_layer.receive, self.channel_name
-                )
+                message: dict[str, Any] = await health.call(receive, self.channel_name)
             except ChannelLayerUnavailable:
-                await self._wait_for_layer()
+                await self._ride_out_outage()
             else:
                 return message
 
-    async def _wait_for_layer(self) -> None:
-        """Retry with backoff until the layer answers, then restore this connection's groups."""
+    async def _ride_out_outage(self) -> None:
+        """Wait until the layer answers (one signal for the whole process), then rejoin.
+
+        Connections restore their groups a bounded number at a time; one that cannot
+        within ``layer_recovery_timeout`` closes with 1012 (service restart).
+        """
+        health = self._health
         deadline = time.monotonic() + self.layer_recovery_timeout
-        delay = 0.1
         while True:
-            # Jitter spreads the retries of many connections over time.
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-            delay = min(delay * 2, 1.0)
-            try:
-                await self._join_groups()
-            except ChannelLayerUnavailable:
-                if time.monotonic() < deadline:
-                    continue
-                logger.warning(
-                    "%s: channel layer still unreachable after %.0f s; closing with 1012",
-                    type(self).__qualname__,
-                    self.layer_recovery_timeout,
-                )
-                await self.close(code=CLOSE_SERVICE_RESTART)
-                # The disconnect that follows stops this consumer and cancels this wait.
-                await asyncio.Event().wait()
-            else:
-                outage_log.recovered()
+            if await health.wait_until_reachable(deadline - time.monotonic()):
+                try:
+                    async with health.rejoin_slots:
+                        await self._join_groups()
+                except ChannelLayerUnavailable:
+                    continue  # down again: the failed call restarted the outage
+                finally:
+                    health.rejoined()
                 return
+            logger.warning(
+                "%s: channel layer still unreachable after %.0f s; closing with 1012",
+                type(self).__qualname__,
+                self.layer_recovery_timeout,
+            )
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            # The disconnect that follows stops this consumer and cancels this wait.
+            await asyncio.Event().wait()
 
     async def _join_groups(self) -> None:
-        """Add this connection to its groups (again); with no groups, just probe the layer."""
-        layer = self.channel_layer
-        if not self._joined:
-            await layer_call(layer.send, self.channel_name, {"type": LAYER_PROBE_TYPE})
+        """Add this connection to its groups (again)."""
+        call, add, name = self._health.call, self.channel_layer.group_add, self.channel_name
         for group in self._joined:
-            await layer_call(layer.group_add, group, self.channel_name)
+            await call(add, group, name)
 
     async def _join_initial_groups(self) -> bool:
         self._joined = tuple(await self.get_groups())
@@ -96,6 +99,9 @@ class GroupMembershipMixin:
                 f"{type(self).__qualname__} joins groups {list(self._joined)} but no channel "
                 "layer is configured: set CHANNEL_LAYERS in the Django settings."
             )
+        # After an outage, older connections of this process restore their groups first,
+        # so whatever this connection broadcasts once it is in reaches them too.
+        await self._health.settled(SETTLE_TIMEOUT)
         try:
             await self._join_groups()
         except ChannelLayerUnavailable:
@@ -106,10 +112,11 @@ class GroupMembershipMixin:
 
     async def _leave_groups(self) -> None:
         """Leave the groups; an unreachable layer forgets dead members itself (group expiry)."""
-        if self.channel_layer is not None:
+        if self.channel_layer is not None and self._joined:
+            call, discard = self._health.call, self.channel_layer.group_discard
             try:
                 for group in self._joined:
-                    await layer_call(self.channel_layer.group_discard, group, self.channel_name)
+                    await call(discard, group, self.channel_name)
             except ChannelLayerUnavailable:
                 pass
         self._joined = ()

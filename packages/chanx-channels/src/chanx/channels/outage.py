@@ -1,18 +1,23 @@
 """Riding out an unreachable channel layer, such as a Redis restart.
 
 Without this, a consumer whose channel layer fails dies with a traceback and its client
-is disconnected. chanx consumers keep serving their own client's frames, retry the layer
-with backoff, restore their group memberships when it answers again, and close with
-1012 (service restart) only if it stays away longer than ``layer_recovery_timeout``.
-The process logs one warning when an outage starts and one line when it ends, and no
-traceback: not even channels_redis's own clean-up tasks leave one (:class:`CheckedCleanups`).
+is disconnected. chanx consumers keep serving their own client's frames, wait for the
+layer to answer again, restore their group memberships, and close with 1012 (service
+restart) only if it stays away longer than ``layer_recovery_timeout``.
+
+One :class:`LayerHealth` per channel layer and event loop tells "unreachable" apart from
+everything else, logs one warning when an outage starts and one line when it ends, and
+probes the layer while it is down, so that the moment it answers, every connection of
+the process learns it at once from one signal (not each after its own backoff).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
@@ -22,6 +27,23 @@ logger = logging.getLogger("chanx.channels.outage")
 
 CLOSE_SERVICE_RESTART = 1012
 """WebSocket close code telling clients to reconnect later (RFC 6455 registry)."""
+
+UNDELIVERED = (
+    "The message could not be delivered: the channel layer is unavailable. Try again shortly."
+)
+
+POOL_WAIT = 0.05
+"""Seconds to wait before retrying when every pooled layer connection is busy."""
+
+POOL_RETRIES = 40
+"""How many times (about two seconds) a call waits for a free pooled connection."""
+
+PROBE_INTERVAL = 0.1
+"""Seconds between two probes of a layer that is down (one probe per process, not per
+connection, so probing often costs nothing and recovery is noticed quickly)."""
+
+REJOIN_CONCURRENCY = 64
+"""How many connections of one process restore their groups at the same time."""
 
 
 class ChannelLayerUnavailable(ClientError):
@@ -56,81 +78,164 @@ def pool_exhausted() -> tuple[type[BaseException], ...]:
     return (MaxConnectionsError,)
 
 
-class OutageLog:
-    """Process-wide outage state, so a thousand consumers log one line, not a thousand."""
+def raise_if_cancelled(error: BaseException) -> None:
+    """Re-raise a cancellation that a library turned into a timeout or connection error.
 
-    def __init__(self) -> None:
-        self.down_since: float | None = None
-
-    def failed(self, error: BaseException) -> None:
-        """Note a failure; the first one of an outage is logged as a warning."""
-        if self.down_since is None:
-            self.down_since = time.monotonic()
-            logger.warning(
-                "Channel layer unreachable (%s: %s); connections stay open and retry",
-                type(error).__name__,
-                error,
-            )
-
-    def recovered(self) -> None:
-        """Note that the layer answered; the end of an outage is logged once."""
-        if self.down_since is not None:
-            logger.info(
-                "Channel layer reachable again after %.1f s", time.monotonic() - self.down_since
-            )
-            self.down_since = None
+    ``asyncio.timeout`` (used by redis-py around every read) turns a cancellation that
+    arrives as its own deadline expires into ``TimeoutError``; redis-py then reports it as
+    ``Timeout reading from ...``. Taken for an outage, the cancellation would be lost and
+    the cancelled task would live on. A task that has been asked to cancel is cancelled,
+    whatever the exception says.
+    """
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError() from error
 
 
-outage_log = OutageLog()
+class LayerHealth:
+    """Whether one channel layer answers, for every connection of one event loop.
 
-
-class CheckedCleanups(list[Any]):
-    """channels_redis's list of clean-up tasks, with every task's failure looked at.
-
-    After each receive, channels_redis starts a task that clears the message's in-flight
-    backup in Redis and never reads its result, so when Redis dies under one, asyncio
-    logs "Task exception was never retrieved" with a traceback. Here a failure that means
-    "unreachable" becomes part of the outage (its one warning per process); any other is
-    logged as one warning line, without a traceback.
+    :meth:`call` runs layer operations and classifies their failures; the first failure
+    of an outage is logged once and starts one probe task; when a probe (or any call)
+    succeeds, the outage ends for everyone: :meth:`wait_until_reachable` returns in every
+    waiting connection at once, and they restore their groups
+    :data:`REJOIN_CONCURRENCY` at a time. New connections wait until those rejoins are
+    done (:meth:`settled`), so a broadcast sent through a new connection reaches the old
+    ones too.
     """
 
-    def append(self, task: Any) -> None:
-        """Track ``task`` as channels_redis does, and look at how it ended."""
-        task.add_done_callback(_note_cleanup)
-        super().append(task)
+    def __init__(self, probe: Callable[[], Awaitable[Any]], name: str = "channel layer") -> None:
+        self.name = name
+        self.down_since: float | None = None
+        self._probe = probe
+        self._reachable = asyncio.Event()
+        self._reachable.set()
+        self._probing: asyncio.Task[None] | None = None
+        self._rejoining = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self.rejoin_slots = asyncio.Semaphore(REJOIN_CONCURRENCY)
 
+    @property
+    def down(self) -> bool:
+        """Whether the layer is currently known to be unreachable."""
+        return self.down_since is not None
 
-def _note_cleanup(task: asyncio.Future[Any]) -> None:
-    if task.cancelled():
-        return
-    error = task.exception()
-    if error is None:
-        return
-    if isinstance(error, layer_failures()):
-        outage_log.failed(error)
-    else:
+    async def call(self, operation: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Run a layer call; turn "unreachable" into :class:`ChannelLayerUnavailable`.
+
+        A failed call is retried once at once: after a Redis restart, each pooled
+        connection fails on its first use and is replaced, so one failure alone does not
+        mean an outage. An exhausted connection pool is load, not an outage: the call waits
+        for a free connection (raise the pool size with ``?max_connections=N`` in the Redis
+        URL). A cancelled call stays cancelled (:func:`raise_if_cancelled`).
+        """
+        failures, busy = layer_failures(), pool_exhausted()
+        retried = False
+        for _ in range(POOL_RETRIES):
+            try:
+                result = await operation(*args)
+            except busy:
+                await asyncio.sleep(POOL_WAIT)
+            except failures as exc:
+                raise_if_cancelled(exc)
+                if retried:
+                    self.failed(exc)
+                    raise ChannelLayerUnavailable(UNDELIVERED) from exc
+                retried = True
+            else:
+                if self.down_since is not None:
+                    self.recovered()
+                return result
+        raise ChannelLayerUnavailable(UNDELIVERED)
+
+    def failed(self, error: BaseException) -> None:
+        """Note a failure; the first one of an outage is logged and starts the probe."""
+        if self.down_since is not None:
+            return
+        self.down_since = time.monotonic()
+        self._reachable.clear()
         logger.warning(
-            "The channel layer could not clear a received message's backup (%s: %s); "
-            "that message may be delivered again",
+            "Channel layer unreachable (%s: %s); connections stay open and retry [%s]",
             type(error).__name__,
             error,
+            self.name,
         )
+        if self._probing is None or self._probing.done():
+            self._probing = asyncio.ensure_future(self._probe_until_reachable())
 
+    def recovered(self) -> None:
+        """Note that the layer answered: end the outage for every waiting connection."""
+        if self.down_since is None:
+            return
+        logger.info(
+            "Channel layer reachable again after %.1f s [%s]",
+            time.monotonic() - self.down_since,
+            self.name,
+        )
+        self.down_since = None
+        self._reachable.set()
 
-def check_cleanups(layer: Any) -> None:
-    """Have ``layer``'s clean-up task failures looked at (channels_redis; others: no-op)."""
-    cleanups = getattr(layer, "receive_cleaners", None)
-    if type(cleanups) is list:
-        layer.receive_cleaners = CheckedCleanups(cleanups)
+    async def _probe_until_reachable(self) -> None:
+        failures = layer_failures()
+        while self.down_since is not None:
+            await asyncio.sleep(PROBE_INTERVAL * random.uniform(0.5, 1.0))
+            try:
+                await self._probe()
+            except failures as exc:
+                raise_if_cancelled(exc)
+            else:
+                self.recovered()
+
+    async def wait_until_reachable(self, timeout: float) -> bool:
+        """Wait until the layer answers again; False if ``timeout`` seconds passed first.
+
+        A connection waiting here counts as one that will restore its groups, so new
+        connections wait for it (:meth:`settled`); call :meth:`rejoined` once it did.
+        """
+        if not self._rejoining:
+            self._settled.clear()
+        self._rejoining += 1
+        try:
+            await asyncio.wait_for(self._reachable.wait(), max(timeout, 0.0))
+        except asyncio.TimeoutError:
+            self.rejoined()
+            return False
+        except BaseException:
+            self.rejoined()
+            raise
+        return True
+
+    def rejoined(self) -> None:
+        """A connection that waited in :meth:`wait_until_reachable` is done rejoining."""
+        self._rejoining -= 1
+        if self._rejoining <= 0:
+            self._rejoining = 0
+            self._settled.set()
+
+    async def settled(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` s) until connections restoring their groups are done."""
+        if self._settled.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._settled.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    async def stop(self) -> None:
+        """Stop probing (the event loop is shutting down)."""
+        task, self._probing = self._probing, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
 
 __all__ = [
     "CLOSE_SERVICE_RESTART",
     "ChannelLayerUnavailable",
-    "CheckedCleanups",
-    "OutageLog",
-    "check_cleanups",
+    "LayerHealth",
     "layer_failures",
-    "outage_log",
     "pool_exhausted",
+    "raise_if_cancelled",
 ]

@@ -13,7 +13,10 @@ import asyncio
 import logging
 import time
 import weakref
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from chanx.channels.runtime import Stats
 
 logger = logging.getLogger("chanx.channels.stalled")
 
@@ -30,10 +33,15 @@ class _Watched(Protocol):
 
 
 class StalledSends:
-    """The per-process watch over blocked sends, and the count of connections it dropped."""
+    """The watch over blocked sends of one event loop's connections.
 
-    def __init__(self) -> None:
-        self.dropped = 0
+    Owned by the loop's :class:`~chanx.channels.runtime.ChanxRuntime`, which stops it;
+    the connections it drops are counted in ``stats.stalled_connections``. Its task runs
+    only while there are connections to watch.
+    """
+
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
         self._consumers: weakref.WeakSet[Any] = weakref.WeakSet()
         self._task: asyncio.Task[None] | None = None
         self._abandoning: set[asyncio.Task[None]] = set()
@@ -42,8 +50,21 @@ class StalledSends:
         """Keep an eye on ``consumer`` for as long as it lives."""
         self._consumers.add(consumer)
         task = self._task
-        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+        if task is None or task.done():
             self._task = asyncio.ensure_future(self._run())
+
+    def forget(self, consumer: _Watched) -> None:
+        """Stop watching ``consumer`` (its connection ended)."""
+        self._consumers.discard(consumer)
+
+    async def stop(self) -> None:
+        """End the watch and any drop it started."""
+        self._consumers.clear()
+        tasks = [t for t in (self._task, *self._abandoning) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
 
     async def _run(self) -> None:
         while self._consumers:
@@ -52,13 +73,11 @@ class StalledSends:
             for consumer in list(self._consumers):
                 if consumer.send_stalled_for(now) > consumer.send_timeout:
                     self._consumers.discard(consumer)
-                    self.dropped += 1
+                    self.stats.stalled_connections += 1
                     task = asyncio.ensure_future(consumer.abandon_stalled())
                     # Keep a reference until it is done, or it may be collected midway.
                     self._abandoning.add(task)
                     task.add_done_callback(self._abandoning.discard)
 
 
-stalled_sends = StalledSends()
-
-__all__ = ["StalledSends", "stalled_sends"]
+__all__ = ["StalledSends"]

@@ -24,15 +24,16 @@ from channels.generic.websocket import (
 from channels.layers import get_channel_layer
 
 from chanx.channels.authentication import BaseAuthenticator, is_success
-from chanx.channels.db import cleanup_schedule, close_old_connections
-from chanx.channels.departed import close_channel, open_channel
-from chanx.channels.events import ServerEventsMixin, group_list, layer_call
+from chanx.channels.cancelling import cancel_and_wait
+from chanx.channels.db import close_old_connections
+from chanx.channels.events import ServerEventsMixin, group_list
 from chanx.channels.gaps import GapTracker
+from chanx.channels.layers import LayerAdapter
 from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
 from chanx.channels.options import current_options
-from chanx.channels.outage import ChannelLayerUnavailable, check_cleanups
+from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable
+from chanx.channels.runtime import ChanxRuntime, current_runtime
 from chanx.channels.settings import chanx_settings
-from chanx.channels.stalled import stalled_sends
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
@@ -64,6 +65,9 @@ CLOSE_POLICY_VIOLATION = 1008
 
 AUTH_CLOSE_BASE = 4000
 """A refused connection closes with ``4000 + status_code`` (4401, 4403, 4404...)."""
+
+SHUTDOWN_GRACE = 2.0
+"""Seconds a connection closed by a stopping server has to end before it is dropped."""
 
 
 class ConnectionState(enum.Enum):
@@ -121,6 +125,7 @@ class AsyncJsonWebsocketConsumer(
     _auth_outcome: AuthenticationPayload | None = None
     _sending_since: float | None = None
     _serving: asyncio.Task[Any] | None = None
+    _runtime: ChanxRuntime
     _abandoned = False
     _frame_idle: asyncio.Event
     _gaps: GapTracker
@@ -141,18 +146,30 @@ class AsyncJsonWebsocketConsumer(
         order, inline, by the first (no task or queue per frame), while broadcasts and
         events are delivered by the second, so a slow handler holds up neither. The layer
         loop reads through :meth:`_receive_from_layer`, which rides out an unreachable layer.
+        Both end when the connection ends; a server stopping the event loop's runtime
+        (:class:`~chanx.channels.lifespan.ChanxLifespan`) closes it with 1001.
         """
         self.scope = scope
         self.base_send = send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        loops = [asyncio.ensure_future(self._serve(receive))]
-        if self.channel_layer is not None:
-            self.channel_name = await open_channel(self.channel_layer)
-            check_cleanups(self.channel_layer)
+        self._runtime = runtime = current_runtime()
+        if not runtime.running:
+            # The server is stopping: refuse the handshake rather than start serving.
+            await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART})
+            return
+        self.channel_layer = layer = get_channel_layer(self.channel_layer_alias)
+        adapter: LayerAdapter | None = None
+        if layer is not None:
+            adapter = runtime.adapter(layer)
+            self._health = adapter.health
+            # Named before anything is served: handlers and groups need the name.
+            self.channel_name = await adapter.open_channel()
             self.channel_receive = self._receive_from_layer
-            loops.append(asyncio.ensure_future(self._serve(self._receive_from_layer)))
         self._serving = asyncio.current_task()
-        stalled_sends.watch(self)
+        loops = [asyncio.ensure_future(self._serve(receive))]
+        if adapter is not None:
+            loops.append(asyncio.ensure_future(self._serve(self._receive_from_layer)))
+        runtime.serve(self)
+        runtime.stalled.watch(self)
         try:
             done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
             for loop in done:
@@ -161,12 +178,12 @@ class AsyncJsonWebsocketConsumer(
             if not self._abandoned:
                 raise
         finally:
-            for loop in loops:
-                loop.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)
-            if self.channel_layer is not None:
-                # Only now has this channel's last receive ended (see departed.py).
-                close_channel(self.channel_layer, self.channel_name)
+            await cancel_and_wait(loops)
+            runtime.stalled.forget(self)
+            runtime.release(self)
+            if adapter is not None:
+                # Only now has this channel's last receive ended (see layers.redis_core).
+                await adapter.close_channel(self.channel_name)
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch what ``receive`` gives until the consumer stops."""
@@ -191,7 +208,7 @@ class AsyncJsonWebsocketConsumer(
         Unlike Channels, stale database connections are closed at most once per second,
         not before every message (see :mod:`chanx.channels.db`).
         """
-        if cleanup_schedule.due():
+        if self._runtime.cleanup.due():
             await close_old_connections()
         kind = message["type"]
         if kind == "websocket.receive":
@@ -220,7 +237,7 @@ class AsyncJsonWebsocketConsumer(
         self.configure_chanx(current_options())
         self._frame_idle = asyncio.Event()
         self._frame_idle.set()
-        self._gaps = GapTracker(type(self).__qualname__)
+        self._gaps = GapTracker(type(self).__qualname__, self._runtime.stats)
         self._broadcast_numbers = {}
         if self.max_concurrent_handlers > 1:
             self._inbox = self.make_inbox()
@@ -334,8 +351,8 @@ class AsyncJsonWebsocketConsumer(
 
         A client that left while a reply or broadcast was on its way is not an error: the
         frame is dropped and the disconnect that follows cleans up. A send that blocks for
-        ``send_timeout`` seconds (the client stopped reading) is noticed by
-        :data:`stalled_sends`, which drops the connection.
+        ``send_timeout`` seconds (the client stopped reading) is noticed by the runtime's
+        :class:`~chanx.channels.stalled.StalledSends`, which drops the connection.
         """
         if self.connection_state is ConnectionState.CLOSED:
             return
@@ -374,6 +391,28 @@ class AsyncJsonWebsocketConsumer(
         if self._serving is not None:
             self._serving.cancel()
 
+    async def shut_down(self, code: int) -> None:
+        """Close this connection because the server stops (the runtime calls this).
+
+        The close frame goes out first; the server then reports the disconnect, which
+        ends the connection the usual way (groups left, :meth:`disconnect` called). A
+        connection that has not ended after ``SHUTDOWN_GRACE`` seconds is dropped.
+        """
+        serving = self._serving
+        if self.connection_state is not ConnectionState.CLOSED:
+            with contextlib.suppress(OSError):
+                await self.close(code=code)
+        if serving is None or serving.done() or serving is asyncio.current_task():
+            return
+        done, _ = await asyncio.wait({serving}, timeout=SHUTDOWN_GRACE)
+        if not done:
+            self._abandoned = True
+            if self._inbox is not None:
+                await self._inbox.stop()
+            await self._leave_groups()
+            serving.cancel()
+            await asyncio.wait({serving})
+
     async def broadcast_message(
         self,
         message: BaseMessage,
@@ -402,7 +441,7 @@ class AsyncJsonWebsocketConsumer(
                 BROADCAST_NUMBER_KEY: number,
             }
             try:
-                await layer_call(self.channel_layer.group_send, group, event)
+                await self._health.call(self.channel_layer.group_send, group, event)
             except ChannelLayerUnavailable:
                 # Not sent, so not lost: members must not count it as a gap (unless a
                 # concurrent handler has taken a later number since).

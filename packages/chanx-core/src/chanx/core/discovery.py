@@ -91,22 +91,65 @@ def message_actions(message_type: type[BaseMessage], *, used_by: str = "") -> tu
     return typing.cast(tuple[str, ...], values)
 
 
+def _handler_options(value: Any) -> HandlerOptions | None:
+    """The options a decorator recorded on a class attribute, if it is a handler.
+
+    Looks through ``classmethod``/``staticmethod`` too, which ``type`` applies by itself
+    to ``__new__``, ``__init_subclass__`` and ``__class_getitem__``.
+    """
+    for candidate in (value, getattr(value, "__func__", None)):
+        options = getattr(candidate, HANDLER_ATTR, None)
+        if isinstance(options, HandlerOptions):
+            return options
+    return None
+
+
+def _refuse_replaced_attribute(cls: type, name: str) -> None:
+    """Refuse a handler that takes the place of a non-handler attribute of a base class.
+
+    The consumer calls its own methods by name (``handle_frame``, ``handle_broadcast``,
+    Channels' ``dispatch``, ``send``...), so a handler named like one of them breaks the
+    consumer at run time. A definition further along the MRO counts unless it is a handler
+    itself or a plain override of one (a subclass of a class that declared the handler).
+    """
+    definers = [(klass, vars(klass)[name]) for klass in cls.__mro__ if name in vars(klass)]
+    handler_classes = [k for k, value in definers if _handler_options(value) is not None]
+    for position, (_, value) in enumerate(definers):
+        options = _handler_options(value)
+        if options is None:
+            continue
+        for owner, replaced in definers[position + 1 :]:
+            if any(issubclass(owner, handler_class) for handler_class in handler_classes):
+                continue
+            what = "method" if callable(replaced) or hasattr(replaced, "__get__") else "attribute"
+            decorator = "@ws_handler" if options.kind == "ws" else "@event_handler"
+            raise HandlerDefinitionError(
+                f"{cls.__qualname__}.{name}: this {decorator} would replace "
+                f"{owner.__module__}.{owner.__qualname__}.{name}, a {what} the consumer "
+                "itself relies on: its own calls to it would reach the handler instead. "
+                "Rename the handler: the action it handles comes from its message type "
+                "(the `action` Literal of the message class, or action=), not from the "
+                "method name, so a new name changes nothing for clients."
+            )
+
+
 def _iter_decorated(cls: type) -> Iterator[tuple[str, Callable[..., Any], HandlerOptions]]:
     """Yield (name, resolved function, options) for every handler name in the MRO.
 
     A subclass that overrides a handler by name without repeating the decorator keeps
-    the parent's options: overriding a method should not silently unroute it.
+    the parent's options: overriding a method should not silently unroute it. A handler
+    that would replace one of the consumer's own methods is refused.
     """
     names: dict[str, HandlerOptions] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
-            options = getattr(value, HANDLER_ATTR, None)
-            if isinstance(options, HandlerOptions):
+            options = _handler_options(value)
+            if options is not None:
                 names[name] = options
     for name, inherited in names.items():
+        _refuse_replaced_attribute(cls, name)
         func = getattr(cls, name)
-        options = getattr(func, HANDLER_ATTR, None)
-        yield name, func, options if isinstance(options, HandlerOptions) else inherited
+        yield name, func, _handler_options(func) or inherited
 
 
 def _message_types_in(annotation: Any) -> tuple[list[type[BaseMessage]], bool]:
