@@ -20,6 +20,7 @@ from tests.channels.helpers import collect, connect
 from tests.project.consumers import EchoConsumer
 from tests.project.messages import NotifyEvent, TextPayload
 from tests.redis_server import RedisProcess
+from tests.waiting import await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -99,7 +100,12 @@ async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
 
     with caplog.at_level(logging.INFO, logger="chanx.channels.outage"):
         await loop.run_in_executor(None, redis_layer.kill)
-        await asyncio.sleep(0.5)
+
+        async def outage_noticed() -> bool:
+            warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+            return len(warned) == len(ALIASES)
+
+        await await_until(outage_noticed, "a warning from every layer that Redis is gone")
         # Own frames still work without Redis.
         for ws in clients:
             await ws.send_to(text_data='{"action": "ping"}')
@@ -115,10 +121,12 @@ async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
 
         await loop.run_in_executor(None, redis_layer.start)
         restarted = time.monotonic()
+
+        async def members() -> bool:
+            return await group_size(redis_layer.url, "room_outage") == 5
+
         # The restarted Redis is empty: every connection must add itself back to its group.
-        while await group_size(redis_layer.url, "room_outage") < 5:
-            assert time.monotonic() - restarted < 2, "group memberships not restored in 2 s"
-            await asyncio.sleep(0.05)
+        await await_until(members, "all 5 connections back in their group")
         restored = time.monotonic() - restarted
         assert await shout(clients[0], "after") == [{"action": "complete", "payload": None}]
         await heard(clients[1:], "after")
@@ -146,9 +154,8 @@ async def test_connection_closes_with_1012_when_the_layer_stays_away(
 ) -> None:
     ws = await connect("/ws/quick/gone/", router)
     await asyncio.get_running_loop().run_in_executor(None, redis_layer.kill)
-    started = time.monotonic()
-    assert await ws.receive_output(5) == {"type": "websocket.close", "code": 1012}
-    assert time.monotonic() - started < 4
+    # Its layer_recovery_timeout is 1 s; a close within 20 s, below the default 30 s, is it.
+    assert await ws.receive_output(20) == {"type": "websocket.close", "code": 1012}
 
 
 async def test_new_connection_during_outage_is_refused_with_1012_and_works_after(

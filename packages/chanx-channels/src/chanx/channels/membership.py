@@ -34,6 +34,7 @@ class GroupMembershipMixin:
 
     channel_layer: Any
     channel_name: str
+    groups: list[str]
     _health: LayerHealth
     _joined: tuple[str, ...] = ()
 
@@ -90,9 +91,12 @@ class GroupMembershipMixin:
         for group in self._joined:
             await call(add, group, name)
 
-    async def _join_initial_groups(self) -> bool:
-        self._joined = tuple(await self.get_groups())
-        if not self._joined:
+    async def _join_initial_groups(self, groups: list[str] | None = None) -> bool:
+        """Join ``get_groups()`` (or ``groups``); False if the connection had to close."""
+        if groups is None:
+            self._joined = tuple(await self.get_groups())
+            groups = list(self._joined)
+        if not groups:
             return True
         if self.channel_layer is None:
             raise RuntimeError(
@@ -102,13 +106,23 @@ class GroupMembershipMixin:
         # After an outage, older connections of this process restore their groups first,
         # so whatever this connection broadcasts once it is in reaches them too.
         await self._health.settled(SETTLE_TIMEOUT)
+        call, add, name = self._health.call, self.channel_layer.group_add, self.channel_name
         try:
-            await self._join_groups()
+            for group in groups:
+                await call(add, group, name)
         except ChannelLayerUnavailable:
             # Before an accept this refuses the handshake; after it, 1012 says "retry".
             await self.close(code=CLOSE_SERVICE_RESTART)
             return False
         return True
+
+    async def _join_added_groups(self, declared: set[str]) -> bool:
+        """Join the groups ``post_authentication`` added to ``groups`` (not in ``declared``)."""
+        added = [g for g in self.groups if g not in declared and g not in self._joined]
+        if not added:
+            return True
+        self._joined = (*self._joined, *added)
+        return await self._join_initial_groups(added)
 
     async def _leave_groups(self) -> None:
         """Leave the groups; an unreachable layer forgets dead members itself (group expiry)."""

@@ -131,6 +131,13 @@ class AsyncJsonWebsocketConsumer(
     _gaps: GapTracker
     _broadcast_numbers: dict[str, int]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each connection gets its own list: code written for upstream chanx appends to
+        # ``self.groups`` (``post_authentication``), which must not change the class's list
+        # and with it the groups of every later connection.
+        self.groups = list(self.groups or ())
+
     @property
     def url_kwargs(self) -> dict[str, Any]:
         """The keyword arguments captured by the URL route (``/ws/chat/<room>/``)."""
@@ -200,7 +207,11 @@ class AsyncJsonWebsocketConsumer(
         return list(self.groups)
 
     async def post_authentication(self) -> None:
-        """Called once the connection is authenticated and has joined its groups."""
+        """Called once the connection is authenticated and has joined its groups.
+
+        Groups appended to ``self.groups`` here (``self.groups.append(f"user_{pk}")``)
+        are joined right after it returns, before any frame is handled.
+        """
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route a Channels message to its method.
@@ -253,7 +264,10 @@ class AsyncJsonWebsocketConsumer(
             await self._report_authentication(self._auth_outcome)
         else:
             await self.accept()
+        declared = set(self.groups)
         await self.post_authentication()
+        if not await self._join_added_groups(declared):
+            return
         if self.connection_state is ConnectionState.CONNECTING:
             self.connection_state = ConnectionState.OPEN
             if self._inbox is not None:
