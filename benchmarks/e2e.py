@@ -3,8 +3,10 @@
 The server runs in a subprocess; what is compared is the server's CPU time (all its threads,
 read from ``/proc``, or ``psutil`` where there is no ``/proc``) per message,
 so the clients, which share the machine, do not blur the comparison. Each layer gets its
-own server: the in-memory layer, then Redis through a private ``redis-server`` started
-for the run (skipped, with the reason printed, when ``redis-server`` is not installed).
+own server: the in-memory layer, then Redis (channels_redis's core layer, then its pub/sub
+layer) through a private ``redis-server`` started for the run (skipped, with the reason
+printed, when ``redis-server`` is not installed). Each server is stopped with SIGTERM after
+its rounds, with clients still connected, and the time it took to exit is printed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks.measure import Result, round_order
 from benchmarks.messages import echo_frame, shout_frame
-from benchmarks.servers import redis_server, uvicorn
+from benchmarks.servers import Server, redis_server, stop_process, uvicorn
 
 
 def server_cpu(pid: int) -> float:
@@ -135,6 +137,27 @@ async def _measure_layer(
     return [echo, fanout]
 
 
+SHUTDOWN_CLIENTS = 100
+"""Clients connected to a server when it gets SIGTERM at the end of a layer's rounds."""
+
+
+async def _stop_under_clients(server: Server) -> dict[int | None, int]:
+    """SIGTERM the server with :data:`SHUTDOWN_CLIENTS` chanx clients connected.
+
+    Sets ``server.shutdown_seconds``; returns how the clients' connections were closed
+    (close code -> count; None: dropped without a close frame).
+    """
+    clients = [await _open(server.port, "chanx", "shutdown") for _ in range(SHUTDOWN_CLIENTS)]
+    server.shutdown_seconds = await asyncio.to_thread(stop_process, server.process)
+    codes: dict[int | None, int] = {}
+    for client in clients:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.wait_closed(), 5)
+        code = client.close_code
+        codes[code] = codes.get(code, 0) + 1
+    return codes
+
+
 def run_end_to_end(*, quick: bool, rounds: int, report: Callable[[Result], None]) -> list[Result]:
     """Both channel layers, every implementation, alternating round by round."""
     sizes = {
@@ -144,18 +167,27 @@ def run_end_to_end(*, quick: bool, rounds: int, report: Callable[[Result], None]
         "broadcasts": 6 if quick else 16,
     }
     results: list[Result] = []
-    layers: list[tuple[str, Callable[[], contextlib.AbstractContextManager[str | None]]]] = [
-        ("in-memory", lambda: contextlib.nullcontext(None)),
-        ("Redis", redis_server),
+    layers: list[tuple[str, str, Callable[[], contextlib.AbstractContextManager[str | None]]]] = [
+        ("in-memory", "core", lambda: contextlib.nullcontext(None)),
+        ("Redis", "core", redis_server),
+        ("Redis pub/sub", "pubsub", redis_server),
     ]
     print(f"end to end, uvicorn + websockets clients, {rounds} rounds, per server CPU second")
-    for layer, make_layer in layers:
+    for layer, redis_layer, make_layer in layers:
         try:
-            with make_layer() as redis_url, uvicorn(redis_url) as server:
-                measured = _measure_layer(server.port, server.pid, layer, sizes, rounds)
-                for result in asyncio.run(measured):
-                    report(result)
-                    results.append(result)
+            with make_layer() as redis_url:
+                with uvicorn(redis_url, redis_layer=redis_layer) as server:
+                    measured = _measure_layer(server.port, server.pid, layer, sizes, rounds)
+                    for result in asyncio.run(measured):
+                        report(result)
+                        results.append(result)
+                    closes = asyncio.run(_stop_under_clients(server))
+                stopped = server.shutdown_seconds
+                print(
+                    f"  {layer}: SIGTERM with {SHUTDOWN_CLIENTS} clients open -> exit in "
+                    + (f"{stopped:.2f} s" if stopped is not None else "more than 10 s (killed)")
+                    + f"; clients closed with {closes}"
+                )
         except FileNotFoundError as exc:
             print(f"  skipped the {layer} layer: {exc}")
             skipped = Result(f"e2e, {layer}", "messages", 1.0, "skipped", note=f"skipped: {exc}")

@@ -51,14 +51,20 @@ def wait_for_port(
     raise RuntimeError(f"{what} did not listen on port {port} within {START_TIMEOUT:g} s")
 
 
-def stop_process(process: subprocess.Popen[Any]) -> None:
-    """Terminate ``process``; kill it if it has not ended within 10 s."""
+def stop_process(process: subprocess.Popen[Any], grace: float = 10.0) -> float | None:
+    """Terminate ``process`` (SIGTERM); kill it if it has not ended within ``grace`` s.
+
+    Returns the seconds it took to exit after SIGTERM, or None if it had to be killed.
+    """
+    started = time.monotonic()
     process.terminate()
     try:
-        process.wait(10)
+        process.wait(grace)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+        return None
+    return time.monotonic() - started
 
 
 @contextlib.contextmanager
@@ -90,6 +96,8 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    shutdown_seconds: float | None = None
+    """Seconds from SIGTERM to exit once the ``with`` block ended (None: killed after 10 s)."""
 
     @property
     def pid(self) -> int:
@@ -111,8 +119,13 @@ def uvicorn(
     *,
     extra_args: tuple[str, ...] = (),
     app: str = "benchmarks.e2e_app:application",
+    redis_layer: str = "core",
 ) -> Iterator[Server]:
     """Run uvicorn on a free port (in-memory layer, or Redis at ``redis_url``) until the end.
+
+    ``redis_layer="pubsub"`` serves on channels_redis's pub/sub layer instead of its core
+    one. When the block ends the server gets SIGTERM; ``shutdown_seconds`` says how long
+    it took to exit.
 
     The server logs at uvicorn's ``warning`` level; chanx's warnings reach its log through
     Python's last-resort handler (the benchmark settings configure no logging).
@@ -123,6 +136,7 @@ def uvicorn(
     env.pop("CHANX_BENCH_REDIS_URL", None)
     if redis_url:
         env["CHANX_BENCH_REDIS_URL"] = redis_url
+        env["CHANX_BENCH_REDIS_LAYER"] = redis_layer
     with tempfile.TemporaryDirectory(prefix="chanx-bench-server-") as workdir:
         log_path = Path(workdir) / "server.log"
         with log_path.open("wb") as log:
@@ -134,11 +148,13 @@ def uvicorn(
             process = subprocess.Popen(
                 command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
+        server = Server(port, process, log_path)
         try:
             wait_for_port(port, process, "uvicorn", log_path)
-            yield Server(port, process, log_path)
+            yield server
         finally:
-            stop_process(process)
+            if process.poll() is None:
+                server.shutdown_seconds = stop_process(process)
 
 
 def rss_kib(pid: int) -> int:

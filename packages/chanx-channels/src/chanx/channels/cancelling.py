@@ -14,8 +14,10 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-RETRY_INTERVAL = 0.05
-"""Seconds between two cancellations of a task that is still running."""
+RETRY_INTERVAL = 0.25
+"""Seconds between two cancellations of a task that is still running: long enough for
+the clean-up a cancelled library call does (unsubscribing, closing a socket), short
+enough that a lost cancellation does not hold up a server's shutdown."""
 
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:

@@ -23,7 +23,7 @@ from channels.generic.websocket import (
 )
 from channels.layers import get_channel_layer
 
-from chanx.channels.authentication import BaseAuthenticator, is_success
+from chanx.channels.authentication import BaseAuthenticator, settle
 from chanx.channels.cancelling import cancel_and_wait
 from chanx.channels.db import close_old_connections
 from chanx.channels.events import ServerEventsMixin, group_list
@@ -189,8 +189,9 @@ class AsyncJsonWebsocketConsumer(
             runtime.stalled.forget(self)
             runtime.release(self)
             if adapter is not None:
-                # Only now has this channel's last receive ended (see layers.redis_core).
-                await adapter.close_channel(self.channel_name)
+                # Only now has this channel's last receive ended (see layers.redis_core);
+                # shielded, so a stopping server cannot leave the channel half closed.
+                await asyncio.shield(adapter.close_channel(self.channel_name))
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch what ``receive`` gives until the consumer stops."""
@@ -277,11 +278,16 @@ class AsyncJsonWebsocketConsumer(
         assert self.authenticator_class is not None
         self.authenticator = authenticator = self.authenticator_class(self.send_message)
         try:
-            outcome = await authenticator.authenticate(self.scope)
+            admitted = settle(authenticator, await authenticator.authenticate(self.scope))
         except Exception:
             logger.exception("%s: authentication failed with an error", type(self).__qualname__)
-            outcome = AuthenticationPayload(status_code=500, status_text="Internal Server Error")
-        if not is_success(outcome):
+            admitted = False
+            authenticator.outcome = AuthenticationPayload(
+                status_code=500, status_text="Internal Server Error"
+            )
+        outcome = authenticator.outcome
+        assert outcome is not None  # settle() records one
+        if not admitted:
             await self._report_authentication(outcome)
             self.connection_state = ConnectionState.CLOSED
             await self.close(code=AUTH_CLOSE_BASE + outcome.status_code)

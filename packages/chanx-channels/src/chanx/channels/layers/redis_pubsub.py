@@ -72,14 +72,19 @@ class RedisPubSubAdapter(LayerAdapter):
             pass  # nothing to close on a Redis that is gone
 
     async def close_channel(self, channel_name: str) -> None:
-        """Unsubscribe a channel whose consumer never got to (or out of) ``receive``."""
+        """Make sure the channel is unsubscribed, whatever happened to its last receive.
+
+        The layer unsubscribes when a receive is cancelled, but a second cancellation
+        (a stopping server, or :func:`~chanx.channels.cancelling.cancel_and_wait`) can
+        interrupt that, and a consumer that never got to ``receive`` never unsubscribes.
+        Unsubscribing is idempotent in the layer, so it is simply done again here.
+        """
         loop_layer = self.layer._get_layer()
-        if channel_name in loop_layer.channels:
-            del loop_layer.channels[channel_name]
-            try:
-                await loop_layer._get_shard(channel_name).unsubscribe(channel_name)
-            except layer_failures():
-                pass  # the subscription died with the connection
+        loop_layer.channels.pop(channel_name, None)
+        try:
+            await loop_layer._get_shard(channel_name).unsubscribe(channel_name)
+        except layer_failures():
+            pass  # the subscription died with the connection
 
     async def probe(self) -> None:
         """Publish to a channel nobody subscribes to."""
