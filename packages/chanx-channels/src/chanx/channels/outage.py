@@ -42,6 +42,11 @@ PROBE_INTERVAL = 0.1
 """Seconds between two probes of a layer that is down (one probe per process, not per
 connection, so probing often costs nothing and recovery is noticed quickly)."""
 
+WARNING_INTERVAL = 10.0
+"""Seconds after an outage warning during which a new outage is logged at INFO only: a
+reader that learns of a Redis restart after the first call already succeeded again is
+the same outage to an operator, not a second one."""
+
 REJOIN_CONCURRENCY = 64
 """How many connections of one process restore their groups at the same time."""
 
@@ -108,6 +113,7 @@ class LayerHealth:
     def __init__(self, probe: Callable[[], Awaitable[Any]], name: str = "channel layer") -> None:
         self.name = name
         self.down_since: float | None = None
+        self._warned_at = float("-inf")
         self._probe = probe
         self._reachable = asyncio.Event()
         self._reachable.set()
@@ -154,9 +160,13 @@ class LayerHealth:
         """Note a failure; the first one of an outage is logged and starts the probe."""
         if self.down_since is not None:
             return
-        self.down_since = time.monotonic()
+        self.down_since = now = time.monotonic()
         self._reachable.clear()
-        logger.warning(
+        level = logging.WARNING if now - self._warned_at >= WARNING_INTERVAL else logging.INFO
+        if level == logging.WARNING:
+            self._warned_at = now
+        logger.log(
+            level,
             "Channel layer unreachable (%s: %s); connections stay open and retry [%s]",
             type(error).__name__,
             error,
