@@ -30,10 +30,15 @@ async def test_redis_restart_keeps_servers_and_connections_and_restores_rooms(
         logs = f"server A:\n{''.join(a.output)[-3000:]}\nserver B:\n{''.join(b.output)[-3000:]}"
         assert report.servers_alive == report.servers, logs
         assert report.new_connection_seconds is not None, logs
-        # Existing connections ride out the outage and are in their room again soon after.
+        # Existing connections ride out the outage and are in their room again within the
+        # recovery timeout (15 s, half the consumers' 30 s layer_recovery_timeout). How soon
+        # is the report's number, printed above: a bound on it would measure the machine.
         assert report.existing_alive == report.existing, logs
         assert report.existing_broadcast == report.existing, logs
-        assert report.broadcast_seconds is not None and report.broadcast_seconds < 2.5, logs
+        # The first broadcast once new connections work already reaches every old one:
+        # each process restored all its connections' groups on one signal (issue 12, 8).
+        assert report.first_broadcast == report.existing, logs
+        assert report.broadcast_seconds is not None, logs
         # One warning per process for the outage and no traceback at all: not per
         # connection, and not from channels_redis's clean-up tasks Redis died under.
         for server in (a, b):

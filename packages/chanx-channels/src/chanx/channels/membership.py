@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, LayerHealth
@@ -59,37 +58,32 @@ class GroupMembershipMixin:
                 return message
 
     async def _ride_out_outage(self) -> None:
-        """Wait until the layer answers (one signal for the whole process), then rejoin.
+        """Wait until the layer answers again: one signal for the whole process.
 
-        Connections restore their groups a bounded number at a time; one that cannot
-        within ``layer_recovery_timeout`` closes with 1012 (service restart).
+        The groups of every connection are restored by the layer's
+        :class:`~chanx.channels.outage.LayerHealth` when it answers again; one that
+        waits longer than ``layer_recovery_timeout`` closes with 1012 (service restart).
         """
-        health = self._health
-        deadline = time.monotonic() + self.layer_recovery_timeout
-        while True:
-            if await health.wait_until_reachable(deadline - time.monotonic()):
-                try:
-                    async with health.rejoin_slots:
-                        await self._join_groups()
-                except ChannelLayerUnavailable:
-                    continue  # down again: the failed call restarted the outage
-                finally:
-                    health.rejoined()
-                return
-            logger.warning(
-                "%s: channel layer still unreachable after %.0f s; closing with 1012",
-                type(self).__qualname__,
-                self.layer_recovery_timeout,
-            )
-            await self.close(code=CLOSE_SERVICE_RESTART)
-            # The disconnect that follows stops this consumer and cancels this wait.
-            await asyncio.Event().wait()
+        if await self._health.wait_until_reachable(self.layer_recovery_timeout):
+            return
+        logger.warning(
+            "%s: channel layer still unreachable after %.0f s; closing with 1012",
+            type(self).__qualname__,
+            self.layer_recovery_timeout,
+        )
+        await self.close(code=CLOSE_SERVICE_RESTART)
+        # The disconnect that follows stops this consumer and cancels this wait.
+        await asyncio.Event().wait()
 
-    async def _join_groups(self) -> None:
-        """Add this connection to its groups (again)."""
+    async def rejoin_groups(self) -> None:
+        """Add this connection to its groups again (after an outage; idempotent)."""
         call, add, name = self._health.call, self.channel_layer.group_add, self.channel_name
         for group in self._joined:
             await call(add, group, name)
+            if group not in self._joined:
+                # The connection left while this add was on its way: undo it, or the
+                # group would keep a dead member until the layer's group expiry.
+                await call(self.channel_layer.group_discard, group, name)
 
     async def _join_initial_groups(self, groups: list[str] | None = None) -> bool:
         """Join ``get_groups()`` (or ``groups``); False if the connection had to close."""
@@ -114,6 +108,7 @@ class GroupMembershipMixin:
             # Before an accept this refuses the handshake; after it, 1012 says "retry".
             await self.close(code=CLOSE_SERVICE_RESTART)
             return False
+        self._health.register(self)
         return True
 
     async def _join_added_groups(self, declared: set[str]) -> bool:
@@ -126,14 +121,15 @@ class GroupMembershipMixin:
 
     async def _leave_groups(self) -> None:
         """Leave the groups; an unreachable layer forgets dead members itself (group expiry)."""
-        if self.channel_layer is not None and self._joined:
+        groups, self._joined = self._joined, ()
+        if self.channel_layer is not None and groups:
+            self._health.unregister(self)
             call, discard = self._health.call, self.channel_layer.group_discard
             try:
-                for group in self._joined:
+                for group in groups:
                     await call(discard, group, self.channel_name)
             except ChannelLayerUnavailable:
                 pass
-        self._joined = ()
 
 
 __all__ = ["LAYER_PROBE_TYPE", "GroupMembershipMixin"]

@@ -17,9 +17,10 @@ import asyncio
 import logging
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from chanx.core.errors import ClientError
 
@@ -98,14 +99,22 @@ def raise_if_cancelled(error: BaseException) -> None:
         raise asyncio.CancelledError() from error
 
 
+class GroupMember(Protocol):
+    """A connection that belongs to groups on a layer (the consumer, for the health)."""
+
+    async def rejoin_groups(self) -> None:
+        """Add the connection to its groups again (a restarted Redis forgot them)."""
+
+
 class LayerHealth:
     """Whether one channel layer answers, for every connection of one event loop.
 
     :meth:`call` runs layer operations and classifies their failures; the first failure
-    of an outage is logged once and starts one probe task; when a probe (or any call)
-    succeeds, the outage ends for everyone: :meth:`wait_until_reachable` returns in every
-    waiting connection at once, and they restore their groups
-    :data:`REJOIN_CONCURRENCY` at a time. New connections wait until those rejoins are
+    of an outage is logged once and starts one probe task. When a probe (or any call)
+    succeeds, the outage ends for everyone at once: receivers waiting in
+    :meth:`wait_until_reachable` resume, and one task restores the groups of every
+    registered member (:meth:`register`), :data:`REJOIN_CONCURRENCY` at a time, whether
+    or not that connection noticed the outage itself. New connections wait until that is
     done (:meth:`settled`), so a broadcast sent through a new connection reaches the old
     ones too.
     """
@@ -117,16 +126,24 @@ class LayerHealth:
         self._probe = probe
         self._reachable = asyncio.Event()
         self._reachable.set()
-        self._probing: asyncio.Task[None] | None = None
-        self._rejoining = 0
         self._settled = asyncio.Event()
         self._settled.set()
-        self.rejoin_slots = asyncio.Semaphore(REJOIN_CONCURRENCY)
+        self._probing: asyncio.Task[None] | None = None
+        self._rejoining: asyncio.Task[None] | None = None
+        self._members: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @property
     def down(self) -> bool:
         """Whether the layer is currently known to be unreachable."""
         return self.down_since is not None
+
+    def register(self, member: GroupMember) -> None:
+        """Restore ``member``'s groups after every outage, until :meth:`unregister`."""
+        self._members.add(member)
+
+    def unregister(self, member: GroupMember) -> None:
+        """``member`` left its groups."""
+        self._members.discard(member)
 
     async def call(self, operation: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         """Run a layer call; turn "unreachable" into :class:`ChannelLayerUnavailable`.
@@ -162,6 +179,7 @@ class LayerHealth:
             return
         self.down_since = now = time.monotonic()
         self._reachable.clear()
+        self._settled.clear()
         level = logging.WARNING if now - self._warned_at >= WARNING_INTERVAL else logging.INFO
         if level == logging.WARNING:
             self._warned_at = now
@@ -176,7 +194,7 @@ class LayerHealth:
             self._probing = asyncio.ensure_future(self._probe_until_reachable())
 
     def recovered(self) -> None:
-        """Note that the layer answered: end the outage for every waiting connection."""
+        """Note that the layer answered: end the outage, restore every member's groups."""
         if self.down_since is None:
             return
         logger.info(
@@ -186,6 +204,8 @@ class LayerHealth:
         )
         self.down_since = None
         self._reachable.set()
+        if self._rejoining is None or self._rejoining.done():
+            self._rejoining = asyncio.ensure_future(self._rejoin_members())
 
     async def _probe_until_reachable(self) -> None:
         failures = layer_failures()
@@ -198,34 +218,42 @@ class LayerHealth:
             else:
                 self.recovered()
 
-    async def wait_until_reachable(self, timeout: float) -> bool:
-        """Wait until the layer answers again; False if ``timeout`` seconds passed first.
+    async def _rejoin_members(self) -> None:
+        """Restore the groups of every member, a bounded number at a time."""
+        slots = asyncio.Semaphore(REJOIN_CONCURRENCY)
 
-        A connection waiting here counts as one that will restore its groups, so new
-        connections wait for it (:meth:`settled`); call :meth:`rejoined` once it did.
-        """
-        if not self._rejoining:
-            self._settled.clear()
-        self._rejoining += 1
+        async def rejoin(member: GroupMember) -> None:
+            async with slots:
+                if self.down_since is None:
+                    await member.rejoin_groups()
+
+        results = await asyncio.gather(
+            *(rejoin(member) for member in list(self._members)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, ChannelLayerUnavailable):
+                return  # down again: the next recovery rejoins everyone once more
+            if isinstance(result, Exception):
+                logger.warning(
+                    "A connection could not rejoin its groups (%s: %s)",
+                    type(result).__name__,
+                    result,
+                )
+        if self.down_since is None:
+            self._settled.set()
+
+    async def wait_until_reachable(self, timeout: float) -> bool:
+        """Wait until the layer answers again; False if ``timeout`` seconds passed first."""
+        if self._reachable.is_set():
+            return True
         try:
             await asyncio.wait_for(self._reachable.wait(), max(timeout, 0.0))
         except asyncio.TimeoutError:
-            self.rejoined()
             return False
-        except BaseException:
-            self.rejoined()
-            raise
         return True
 
-    def rejoined(self) -> None:
-        """A connection that waited in :meth:`wait_until_reachable` is done rejoining."""
-        self._rejoining -= 1
-        if self._rejoining <= 0:
-            self._rejoining = 0
-            self._settled.set()
-
     async def settled(self, timeout: float) -> None:
-        """Wait (at most ``timeout`` s) until connections restoring their groups are done."""
+        """Wait (at most ``timeout`` s) until the members' groups are restored."""
         if self._settled.is_set():
             return
         try:
@@ -234,16 +262,18 @@ class LayerHealth:
             pass
 
     async def stop(self) -> None:
-        """Stop probing (the event loop is shutting down)."""
-        task, self._probing = self._probing, None
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        """Stop probing and rejoining (the event loop is shutting down)."""
+        tasks = [t for t in (self._probing, self._rejoining) if t is not None and not t.done()]
+        self._probing = self._rejoining = None
+        from chanx.channels.cancelling import cancel_and_wait
+
+        await cancel_and_wait(tasks)
 
 
 __all__ = [
     "CLOSE_SERVICE_RESTART",
     "ChannelLayerUnavailable",
+    "GroupMember",
     "LayerHealth",
     "layer_failures",
     "pool_exhausted",
