@@ -54,7 +54,6 @@ class ProfileConsumer(AsyncJsonWebsocketConsumer):
 from typing import Any
 
 from chanx.channels.authentication import BaseAuthenticator
-from chanx.messages.outgoing import AuthenticationPayload
 
 API_KEYS = {"k-123": "build-bot"}
 
@@ -62,15 +61,14 @@ API_KEYS = {"k-123": "build-bot"}
 class ApiKeyAuthenticator(BaseAuthenticator):
     """Admits handshakes carrying a known `X-Api-Key` header; no DRF needed."""
 
-    async def authenticate(self, scope: dict[str, Any]) -> AuthenticationPayload:
+    async def authenticate(self, scope: dict[str, Any]) -> bool:
         headers = dict(scope["headers"])
         key = headers.get(b"x-api-key", b"").decode()
         if key not in API_KEYS:
-            return AuthenticationPayload(
-                status_code=403, status_text="Forbidden", data={"detail": "Unknown API key."}
-            )
+            # Records the outcome (403 Forbidden, this data) and returns False.
+            return self.refuse(403, {"detail": "Unknown API key."})
         self.user = API_KEYS[key]  # becomes scope["user"]
-        return AuthenticationPayload(status_code=200, status_text="OK")
+        return self.admit()  # 200 OK; returns True
 
 
 class BotConsumer(AsyncJsonWebsocketConsumer):

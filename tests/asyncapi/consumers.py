@@ -10,7 +10,7 @@ from chanx.channels.authentication import BaseAuthenticator
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import AuthenticationPayload, PongMessage
+from chanx.messages.outgoing import PongMessage
 from tests.asyncapi.messages import (
     ChatPosted,
     NoticeDelivered,
@@ -22,8 +22,8 @@ from tests.asyncapi.shop.models import PlaceOrder
 
 
 class AllowEveryone(BaseAuthenticator):
-    async def authenticate(self, scope: dict[str, Any]) -> AuthenticationPayload:
-        return AuthenticationPayload(status_code=200, status_text="OK")
+    async def authenticate(self, scope: dict[str, Any]) -> bool:
+        return self.admit()
 
 
 @channel(name="chat room", description="Chat with everyone in a room.", tags=["chat", "rooms"])

@@ -50,6 +50,11 @@ def define(**attributes: Any) -> type[DjangoAuthenticator]:
         ({"auth_method": "GET"}, r"RoomGate.auth_method is 'GET'; it must be one of get, post"),
         ({"auth_view_class": object}, r"RoomGate.auth_view_class is object, not a GenericAPIView"),
         ({"lookup_url_kwarg": 3}, r"RoomGate.lookup_url_kwarg must be a string"),
+        (
+            {"thread_sensitive": "yes"},
+            r"RoomGate.thread_sensitive is 'yes'; it must be None \(chosen automatically\), "
+            r"True or False",
+        ),
     ],
 )
 def test_bad_class_attribute_is_refused_when_the_class_is_defined(
@@ -74,9 +79,10 @@ async def test_bad_instance_attribute_refuses_with_500_and_logs_the_fix(
     authenticator = DjangoAuthenticator(send_message=_ignore)
     authenticator.permission_classes = ["IsAuthenticated"]  # type: ignore[list-item]
     with caplog.at_level(logging.ERROR, logger="chanx.drf"):
-        outcome = await authenticator.authenticate({"type": "websocket", "path": "/ws/"})
-    assert outcome.status_code == 500
-    assert outcome.data == {"detail": "Internal Server Error"}
+        admitted = await authenticator.authenticate({"type": "websocket", "path": "/ws/"})
+    assert admitted is False
+    assert authenticator.status_code == 500
+    assert authenticator.data == {"detail": "Internal Server Error"}
     assert "DjangoAuthenticator instance.permission_classes[0] is 'IsAuthenticated'" in str(
         caplog.records[0].exc_info[1]  # type: ignore[index]
     )

@@ -4,16 +4,27 @@ Django's ``TestCase`` and pytest-django's ``django_db`` (without ``transaction=T
 each test inside a transaction that is rolled back afterwards; the other styles commit.
 Each style below creates a token, a room and its members the usual way for that style,
 then connects to a route whose authenticator looks up the token (401 if it cannot see
-it), the room (404) and the membership (403).
+it), the room (404) and the membership (403). The last test pins down the rule behind it:
+the work runs on the thread-sensitive thread only inside a test's transaction (or when the
+authenticator asks for it), so outside one a slow authentication still holds up no other.
 """
 
 from __future__ import annotations
 
-import pytest
-from django.contrib.auth.models import User
-from django.test import TestCase
-from rest_framework.authtoken.models import Token
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import TestCase
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+
+from chanx.drf import DjangoAuthenticator
 from chanx.messages.outgoing import AuthenticationPayload
 from chanx.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.testing.routing import find_consumer
@@ -156,3 +167,52 @@ async def test_non_member_is_refused_by_the_object_permission_in_a_transactional
         await assert_non_member_is_refused_with_403(ws)
     finally:
         await ws.shutdown()
+
+
+class ThreadRecorder(BaseAuthentication):
+    """Notes the thread DRF runs in and leaves the request anonymous."""
+
+    threads: ClassVar[list[int]] = []
+
+    def authenticate(self, request: Request) -> None:
+        type(self).threads.append(threading.get_ident())
+
+
+async def _ignore(message: object) -> None:
+    return None
+
+
+@pytest.fixture
+def connection_given_back() -> Iterator[None]:
+    yield
+    # Back in the test's own thread: its connection is no longer lent to another one.
+    assert not connection.allow_thread_sharing
+
+
+IN_TRANSACTION = pytest.mark.django_db
+COMMITTED = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize(
+    ("thread_sensitive", "on_shared_thread"),
+    [
+        pytest.param(None, True, marks=IN_TRANSACTION, id="test-transaction"),
+        pytest.param(None, False, marks=COMMITTED, id="committed"),
+        pytest.param(False, False, marks=IN_TRANSACTION, id="forced-own-thread"),
+        pytest.param(True, True, marks=COMMITTED, id="forced-shared-thread"),
+    ],
+)
+async def test_work_runs_on_the_shared_thread_only_inside_a_test_transaction_or_when_asked(
+    thread_sensitive: bool | None, on_shared_thread: bool, connection_given_back: None
+) -> None:
+    ThreadRecorder.threads.clear()
+    authenticator = DjangoAuthenticator(send_message=_ignore)
+    authenticator.authentication_classes = [ThreadRecorder]
+    authenticator.permission_classes = []
+    authenticator.thread_sensitive = thread_sensitive
+    scope: dict[str, Any] = {"type": "websocket", "path": "/ws/", "headers": []}
+    assert await authenticator.authenticate(scope), authenticator.outcome
+    shared_thread = await sync_to_async(threading.get_ident)()
+    [thread] = ThreadRecorder.threads
+    assert thread != threading.get_ident()  # never the event loop's
+    assert (thread == shared_thread) is on_shared_thread

@@ -10,7 +10,7 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import AuthenticationPayload, PongMessage
+from chanx.messages.outgoing import PongMessage
 from tests.project.consumers import EchoConsumer
 from tests.project.messages import EchoMessage, EchoReply
 
@@ -20,17 +20,15 @@ TOKENS = {b"good": "ada", b"broken": ""}
 class HeaderTokenAuthenticator(BaseAuthenticator):
     """Admits ``x-token: good``; refuses a missing token with 401, any other with 403."""
 
-    async def authenticate(self, scope: dict[str, Any]) -> AuthenticationPayload:
+    async def authenticate(self, scope: dict[str, Any]) -> bool:
         token = dict(scope["headers"]).get(b"x-token")
         if token is None:
-            return AuthenticationPayload(status_code=401, status_text="Unauthorized")
+            return self.refuse(401)
         user = TOKENS.get(token)
         if not user:
-            return AuthenticationPayload(
-                status_code=403, status_text="Forbidden", data={"detail": "bad token"}
-            )
+            return self.refuse(403, {"detail": "bad token"})
         self.user = user
-        return AuthenticationPayload(status_code=200, status_text="OK", data={"user": user})
+        return self.admit({"user": user})
 
 
 class GuardedConsumer(AsyncJsonWebsocketConsumer):

@@ -4,8 +4,8 @@ The handshake of a connection is turned into an HTTP request (:mod:`chanx.drf.re
 and dispatched to a DRF view with the emulated method, exactly as a REST call would be:
 ``initial()`` runs authentication, permissions and throttles, the object is looked up
 (object permissions included), and DRF's exception handler shapes the error. The outcome
-becomes the ``authentication`` message; nothing but DRF's own error detail reaches the
-client.
+becomes the authenticator's ``outcome``, which the consumer sends as the
+``authentication`` message; nothing but DRF's own error detail reaches the client.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from http.client import responses
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from channels.db import database_sync_to_async
 from django.db.models import Manager, QuerySet
 from django.http import HttpResponseBase
 from rest_framework.authentication import BaseAuthentication
@@ -25,9 +24,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.utils.encoders import JSONEncoder
 
-from chanx.channels.authentication import BaseAuthenticator
+from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.drf.configuration import VIEW_ATTRIBUTES, validate_configuration
 from chanx.drf.request import build_http_request
+from chanx.drf.threads import run_sync
 from chanx.drf.views import ChanxAuthView, grant_access
 from chanx.messages.outgoing import AuthenticationPayload
 
@@ -39,7 +39,7 @@ logger = logging.getLogger("chanx.drf")
 
 AuthMethod = Literal["get", "post", "put", "patch", "delete", "options"]
 
-_CONFIG_NAMES = frozenset((*VIEW_ATTRIBUTES, "auth_method", "auth_view_class"))
+_CONFIG_NAMES = frozenset((*VIEW_ATTRIBUTES, "auth_method", "auth_view_class", "thread_sensitive"))
 
 
 def internal_error() -> AuthenticationPayload:
@@ -92,10 +92,24 @@ class DjangoAuthenticator(BaseAuthenticator):
       during authentication by a check-only answer, so a real view's handler (which might
       create or delete something) never runs. False runs the real method: its response
       decides the outcome.
+    * ``thread_sensitive`` (None): where the DRF work runs. None chooses: a worker
+      thread of its own, except inside a test's transaction (see :meth:`authenticate`).
+      False always uses a thread of its own, True always Channels' shared
+      thread-sensitive thread.
 
     Override :meth:`get_queryset` or :meth:`get_object` for lookups that depend on the
-    request (``self.request.user``). After :meth:`authenticate`, ``user`` is the
-    authenticated user and ``obj`` the object looked up (None when there is none).
+    request (``self.request.user``).
+
+    :meth:`authenticate` returns True (admitted) or False (refused) and keeps the
+    outcome: ``outcome`` is the ``AuthenticationPayload`` the consumer sends (also read
+    as ``status_code``, ``status_text`` and ``data``), ``user`` the authenticated user
+    and ``obj`` the object looked up (None when there is none)::
+
+        authenticator = RoomAuthenticator(send_message)
+        if await authenticator.authenticate(scope):
+            room = authenticator.obj
+        else:
+            print(authenticator.status_code, authenticator.data)  # 403 {"detail": ...}
 
     Outcomes follow DRF: 200 OK, 401 missing or invalid credentials, 403 permission
     denied (object permissions included), 404 no such object, 429 throttled; any other
@@ -115,6 +129,7 @@ class DjangoAuthenticator(BaseAuthenticator):
     auth_method: AuthMethod = "get"
     auth_view_class: type[GenericAPIView[Any]] = ChanxAuthView
     override_http_methods: bool = True
+    thread_sensitive: bool | None = None
 
     view: GenericAPIView[Any] | None = None
     """The auth view instance handling this connection's authentication."""
@@ -166,25 +181,40 @@ class DjangoAuthenticator(BaseAuthenticator):
         lookup_field: str = getattr(cls, "lookup_field", view_class.lookup_field)
         return lookup_url_kwarg or lookup_field
 
-    async def authenticate(self, scope: dict[str, Any]) -> AuthenticationPayload:
+    async def authenticate(self, scope: dict[str, Any]) -> bool:
         """Run the auth view for this handshake, off the event loop; never raises.
 
-        DRF and the ORM are synchronous, so the work runs in a worker thread through
-        ``database_sync_to_async`` (which also closes stale database connections).
-        It is not thread-sensitive: Channels runs every thread-sensitive call of every
+        Returns True when the connection is admitted (a 2xx outcome), False when it is
+        refused; the outcome is kept in ``outcome`` (``status_code``, ``status_text``,
+        ``data``), with ``user`` and ``obj``. An unexpected error is a 500 outcome, its
+        traceback logged to ``chanx.drf``.
+
+        DRF and the ORM are synchronous, so the work runs in a worker thread of its own
+        (``database_sync_to_async``, which also closes stale database connections). It
+        is not thread-sensitive: Channels runs every thread-sensitive call of every
         connection on one shared thread, so one slow authentication would queue all the
         others behind it.
+
+        One exception, for tests. While Django's test environment is set up and the test
+        keeps its rows in a transaction it rolls back afterwards (Django's ``TestCase``,
+        pytest-django's ``django_db`` without ``transaction=True``), the work runs on the
+        thread-sensitive thread, on the connection that holds that transaction, so it sees
+        the rows the test created; see :mod:`chanx.drf.threads`. Tests whose rows are
+        committed (``TransactionTestCase``, ``django_db(transaction=True)``) and production
+        keep a thread per authentication. Set ``thread_sensitive`` to True or False to
+        choose the thread yourself.
         """
         try:
-            run = database_sync_to_async(self.authenticate_sync, thread_sensitive=False)
-            outcome: AuthenticationPayload = await run(scope)
+            return await run_sync(
+                self.authenticate_sync, scope, thread_sensitive=self.thread_sensitive
+            )
         except Exception:
             logger.exception("%s: authentication raised; refusing with 500", self._owner())
             self.user = self.obj = None
-            return internal_error()
-        return outcome
+            self.outcome = internal_error()
+            return False
 
-    def authenticate_sync(self, scope: dict[str, Any]) -> AuthenticationPayload:
+    def authenticate_sync(self, scope: dict[str, Any]) -> bool:
         """The synchronous work of :meth:`authenticate`; raises on unexpected errors."""
         if not self.__dict__.keys().isdisjoint(_CONFIG_NAMES):
             validate_configuration(f"{type(self).__qualname__} instance", _declared(self))
@@ -204,7 +234,8 @@ class DjangoAuthenticator(BaseAuthenticator):
                 missing = self._missing_route_kwarg(view, kwargs)
                 if missing:
                     logger.error(missing)
-                    return internal_error()
+                    self.outcome = internal_error()
+                    return False
         setattr(view, "get_queryset", self.get_queryset)  # noqa: B010 - instance override
         setattr(view, "get_object", self._get_object_and_remember)  # noqa: B010
         failures: list[Exception] = []
@@ -218,7 +249,8 @@ class DjangoAuthenticator(BaseAuthenticator):
         http_request = build_http_request(scope, self.auth_method)
         view.setup(http_request, *args, **kwargs)
         response = view.dispatch(http_request, *args, **kwargs)
-        return self._outcome(response, failures)
+        self.outcome = self._outcome(response, failures)
+        return is_success(self.outcome)
 
     def get_queryset(self) -> QuerySet[Any]:
         """The queryset the connection's object is looked up in.

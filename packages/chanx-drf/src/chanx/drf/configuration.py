@@ -116,6 +116,12 @@ def validate_configuration(owner: str, config: dict[str, Any]) -> None:
             )
     if config.get("lookup_field", "pk") == "":
         raise ImproperlyConfigured(f"{owner}.lookup_field must not be empty; the default is 'pk'.")
+    thread_sensitive = config.get("thread_sensitive")
+    if thread_sensitive is not None and not isinstance(thread_sensitive, bool):
+        raise ImproperlyConfigured(
+            f"{owner}.thread_sensitive is {thread_sensitive!r}; it must be None (chosen "
+            "automatically), True or False."
+        )
 
 
 __all__ = ["AUTH_METHODS", "VIEW_ATTRIBUTES", "validate_configuration"]
