@@ -35,7 +35,6 @@ class CleanupSchedule:
         return True
 
 
-
 async def close_old_connections() -> None:
     """Close unusable or expired database connections (in Channels' database thread)."""
     await aclose_old_connections()

@@ -14,6 +14,7 @@ the process learns it at once from one signal (not each after its own backoff).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -215,6 +216,9 @@ class LayerHealth:
                 await self._probe()
             except failures as exc:
                 raise_if_cancelled(exc)
+            except Exception:
+                # Not "unreachable", but not an answer either: keep probing, say why.
+                logger.warning("Probing the %s failed unexpectedly", self.name, exc_info=True)
             else:
                 self.recovered()
 
@@ -256,10 +260,8 @@ class LayerHealth:
         """Wait (at most ``timeout`` s) until the members' groups are restored."""
         if self._settled.is_set():
             return
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._settled.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
 
     async def stop(self) -> None:
         """Stop probing and rejoining (the event loop is shutting down)."""

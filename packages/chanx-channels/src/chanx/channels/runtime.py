@@ -27,6 +27,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chanx.channels.cancelling import cancel_and_wait
 from chanx.channels.db import CleanupSchedule
 from chanx.channels.layers import LayerAdapter, adapter_for
 from chanx.channels.numbering import EventNumbering
@@ -79,7 +80,6 @@ class ChanxRuntime:
         self.stalled = StalledSends(self.stats)
         self.connections: set[_Served] = set()
         self._adapters: dict[int, tuple[Any, LayerAdapter]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -112,13 +112,6 @@ class ChanxRuntime:
         for alias in channel_layers.configs:
             self.adapter(channel_layers[alias])
 
-    def spawn(self, coroutine: Any) -> asyncio.Task[Any]:
-        """Run ``coroutine`` as a task this runtime keeps and cancels when it stops."""
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     def serve(self, connection: _Served) -> None:
         """Count ``connection`` as served until :meth:`release`; stop closes it."""
         self.connections.add(connection)
@@ -144,14 +137,8 @@ class ChanxRuntime:
                 for connection in connections
             ]
             _, late = await asyncio.wait(closing, timeout=timeout)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*closing, return_exceptions=True)
+            await cancel_and_wait(late)
         await self.stalled.stop()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         for adapter in self.adapters():
             try:
                 await adapter.stop()

@@ -15,6 +15,8 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, Protocol
 
+from chanx.channels.cancelling import cancel_and_wait
+
 if TYPE_CHECKING:
     from chanx.channels.runtime import Stats
 
@@ -60,11 +62,9 @@ class StalledSends:
     async def stop(self) -> None:
         """End the watch and any drop it started."""
         self._consumers.clear()
-        tasks = [t for t in (self._task, *self._abandoning) if t is not None and not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = [t for t in (self._task, *self._abandoning) if t is not None]
         self._task = None
+        await cancel_and_wait(tasks)
 
     async def _run(self) -> None:
         while self._consumers:

@@ -116,12 +116,15 @@ class RedisCoreAdapter(LayerAdapter):
         """Wrap the layer's buffers and clean-up list; keep its blocking wait short."""
         layer = self.layer
         buffers = layer.receive_buffer
-        if isinstance(buffers, defaultdict) and buffers.default_factory is not None:
-            if not isinstance(buffers, ForgetfulBuffers):
-                # Swapped without an await in between: no message is filed in the old one.
-                wrapped = ForgetfulBuffers(buffers.default_factory, buffers)
-                wrapped.live = set()
-                layer.receive_buffer = wrapped
+        if (
+            isinstance(buffers, defaultdict)
+            and buffers.default_factory is not None
+            and not isinstance(buffers, ForgetfulBuffers)
+        ):
+            # Swapped without an await in between: no message is filed in the old one.
+            wrapped = ForgetfulBuffers(buffers.default_factory, buffers)
+            wrapped.live = set()
+            layer.receive_buffer = wrapped
         cleanups = layer.receive_cleaners
         if type(cleanups) is list:
             checked = CheckedCleanups(cleanups)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from chanx.channels.layers.base import PROBE_CHANNEL, LayerAdapter
 from chanx.channels.outage import layer_failures
