@@ -13,13 +13,15 @@ from chanx.testing import WebsocketCommunicator
 from chanx.testing.routing import find_consumer
 from tests.project.messages import WhoAmIMessage, WhoAmIReply
 from tests.project.routing import router
+from tests.waiting import DEADLINE
 
 
 async def connect(path: str = "/ws/echo/", application: Any = router) -> WebsocketCommunicator:
+    """A connected communicator; the handshake may take up to :data:`DEADLINE` seconds."""
     consumer = find_consumer(application, path)
     assert consumer is not None, f"no chanx consumer routed at {path}"
     communicator = WebsocketCommunicator(application, path, consumer=consumer)
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=DEADLINE)
     assert connected
     return communicator
 

@@ -3,30 +3,58 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
-import time
 
 import pytest
 from django.test import override_settings
 
+from chanx.channels.routing import URLRouter, path
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 from tests.channels.helpers import collect, connect, ws_channel
-from tests.project.consumers import EchoConsumer
+from tests.project.consumers import ConcurrentEchoConsumer, EchoConsumer
 from tests.project.messages import (
     EchoMessage,
     EchoReply,
     NotifyEvent,
     ShoutMessage,
     ShoutNotice,
+    SlowMessage,
     TextPayload,
 )
+from tests.waiting import DEADLINE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COMPLETE = {"action": "complete", "payload": None}
+
+FOREVER = 2 * DEADLINE
+"""A ``slow`` payload no test waits for: the handler is still asleep when the test ends."""
+
+
+class MeetingConsumer(ConcurrentEchoConsumer):
+    """Its ``slow`` handler waits, up to 10 s, until ``payload`` of them run at once."""
+
+    running = 0
+
+    @functools.cached_property
+    def met(self) -> asyncio.Event:
+        return asyncio.Event()
+
+    async def handle_slow(self, message: SlowMessage) -> EchoReply:
+        self.running += 1
+        if self.running == message.payload:
+            self.met.set()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.met.wait(), 10)
+        return EchoReply(payload=TextPayload(text=f"{self.running} at once"))
+
+
+meeting_router = URLRouter([path("ws/meeting/", MeetingConsumer.as_asgi())])
 
 
 async def test_handler_reply_goes_back_followed_by_completion() -> None:
@@ -112,26 +140,24 @@ async def test_replies_come_back_in_arrival_order() -> None:
 
 
 async def test_concurrent_consumer_runs_handlers_side_by_side() -> None:
-    ws = await connect("/ws/concurrent/")
-    started = time.monotonic()
+    ws = await connect("/ws/meeting/", meeting_router)
     for _ in range(4):
-        await ws.send_to(text_data='{"action": "slow", "payload": 0.3}')
+        await ws.send_to(text_data='{"action": "slow", "payload": 4}')
     for _ in range(4):
-        assert await ws.receive_all_messages() == [EchoReply(payload=TextPayload(text="slept 0.3"))]
-    assert time.monotonic() - started < 0.9
+        assert await ws.receive_all_messages(timeout=DEADLINE) == [
+            EchoReply(payload=TextPayload(text="4 at once"))
+        ]
     await ws.disconnect()
 
 
 async def test_slow_handler_does_not_hold_up_broadcasts_to_its_client() -> None:
     slow = await connect("/ws/rooms/r1/")
     other = await connect("/ws/rooms/r1/")
-    await slow.send_to(text_data='{"action": "slow", "payload": 1.5}')
+    await slow.send_to(text_data=json.dumps({"action": "slow", "payload": FOREVER}))
     await asyncio.sleep(0.05)
     await other.send_to(text_data='{"action": "shout", "payload": {"text": "hey"}}')
-    started = time.monotonic()
-    notice = json.loads(await slow.receive_from(1))
+    notice = json.loads(await slow.receive_from(DEADLINE))
     assert notice == {"action": "shout_notice", "payload": {"text": "hey"}}
-    assert time.monotonic() - started < 1.0
     assert json.loads(await slow.receive_from(1)) == {"action": "group_complete", "payload": None}
     await slow.disconnect()
     await other.disconnect()
@@ -140,11 +166,9 @@ async def test_slow_handler_does_not_hold_up_broadcasts_to_its_client() -> None:
 async def test_slow_handler_does_not_hold_up_other_connections() -> None:
     slow = await connect()
     fast = await connect()
-    await slow.send_to(text_data='{"action": "slow", "payload": 1.0}')
-    started = time.monotonic()
+    await slow.send_to(text_data=json.dumps({"action": "slow", "payload": FOREVER}))
     await fast.send_message(PingMessage())
-    assert await fast.receive_all_messages() == [PongMessage()]
-    assert time.monotonic() - started < 0.5
+    assert await fast.receive_all_messages(timeout=DEADLINE) == [PongMessage()]
     await slow.disconnect()
     await fast.disconnect()
 

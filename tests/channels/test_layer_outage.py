@@ -14,13 +14,13 @@ from channels.layers import channel_layers
 from django.test import override_settings
 
 from chanx.channels.outage import ChannelLayerUnavailable
-from chanx.channels.runtime import current_runtime
 from chanx.channels.routing import URLRouter, re_path
+from chanx.channels.runtime import current_runtime
 from tests.channels.helpers import collect, connect
 from tests.project.consumers import EchoConsumer
 from tests.project.messages import NotifyEvent, TextPayload
 from tests.redis_server import RedisProcess
-from tests.waiting import await_until
+from tests.waiting import DEADLINE, await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -101,11 +101,15 @@ async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
     with caplog.at_level(logging.INFO, logger="chanx.channels.outage"):
         await loop.run_in_executor(None, redis_layer.kill)
 
-        async def outage_noticed() -> bool:
-            warned = [r for r in caplog.records if r.levelno == logging.WARNING]
-            return len(warned) == len(ALIASES)
+        def warned() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
-        await await_until(outage_noticed, "a warning from every layer that Redis is gone")
+        async def outage_noticed() -> bool:
+            return len(warned()) == len(ALIASES)
+
+        await await_until(
+            outage_noticed, "a warning from each layer that Redis is gone", seen=warned
+        )
         # Own frames still work without Redis.
         for ws in clients:
             await ws.send_to(text_data='{"action": "ping"}')
@@ -122,11 +126,16 @@ async def test_connections_survive_a_redis_restart_and_get_broadcasts_again(
         await loop.run_in_executor(None, redis_layer.start)
         restarted = time.monotonic()
 
-        async def members() -> bool:
-            return await group_size(redis_layer.url, "room_outage") == 5
+        sizes = [0]
+
+        async def all_back() -> bool:
+            sizes.append(await group_size(redis_layer.url, "room_outage"))
+            return sizes[-1] == len(ALIASES)
 
         # The restarted Redis is empty: every connection must add itself back to its group.
-        await await_until(members, "all 5 connections back in their group")
+        await await_until(
+            all_back, "all 5 connections back in their group", seen=lambda: f"{sizes[-1]} back"
+        )
         restored = time.monotonic() - restarted
         assert await shout(clients[0], "after") == [{"action": "complete", "payload": None}]
         await heard(clients[1:], "after")
@@ -165,7 +174,9 @@ async def test_new_connection_during_outage_is_refused_with_1012_and_works_after
     from chanx.testing import WebsocketCommunicator
 
     ws = WebsocketCommunicator(router, "/ws/default/late/", consumer=PER_PROCESS[0])
-    connected, code = await ws.connect(timeout=5)
+    # A layer known to be down makes a new connection wait up to 5 s (SETTLE_TIMEOUT) for
+    # older ones to rejoin before it tries, and is refused: the wait must outlast that.
+    connected, code = await ws.connect(timeout=DEADLINE)
     assert (connected, code) == (False, 1012)
     await asyncio.get_running_loop().run_in_executor(None, redis_layer.start)
     again = await connect("/ws/default/late/", router)

@@ -146,9 +146,7 @@ async def test_a_redis_restart_is_ridden_out_with_one_warning_and_no_traceback(
 
 async def test_stopping_the_runtime_ends_the_layers_reader(pubsub: RedisProcess) -> None:
     ws = await connect("/ws/a/stop/", router)
-    readers = [
-        t for t in asyncio.all_tasks() if "_do_receiving" in t.get_coro().__qualname__
-    ]
+    readers = [t for t in asyncio.all_tasks() if "_do_receiving" in t.get_coro().__qualname__]
     assert readers, "the pub/sub layer's reader task was expected to run"
     await current_runtime().stop()
     # The stop closed the connection (1001) and ended the reader.
