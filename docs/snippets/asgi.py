@@ -17,6 +17,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
+from chanx.channels.lifespan import ChanxLifespan
 from chanx.channels.routing import URLRouter, include, path
 
 websocket_router = URLRouter(
@@ -27,12 +28,15 @@ websocket_router = URLRouter(
     ]
 )
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_application,
-        # Refuse handshakes whose Origin header is not one of ALLOWED_HOSTS, then put
-        # the session's user in scope["user"] for SessionAuthentication.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(websocket_router)),
-    }
+# ChanxLifespan starts chanx with the server and stops it cleanly on SIGTERM.
+application = ChanxLifespan(
+    ProtocolTypeRouter(
+        {
+            "http": http_application,
+            # Refuse handshakes whose Origin header is not one of ALLOWED_HOSTS, then put
+            # the session's user in scope["user"] for SessionAuthentication.
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(websocket_router)),
+        }
+    )
 )
 # --8<-- [end:asgi]

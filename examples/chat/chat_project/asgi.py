@@ -14,11 +14,16 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from chat.routing import router  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_application,
-        # Refuse handshakes whose Origin is not in ALLOWED_HOSTS: a page on another site
-        # must not open a socket with the user's cookies (cross-site WebSocket hijacking).
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(router)),
-    }
+from chanx.channels.lifespan import ChanxLifespan  # noqa: E402
+
+# ChanxLifespan: chanx starts with the server and stops cleanly when it stops (SIGTERM).
+application = ChanxLifespan(
+    ProtocolTypeRouter(
+        {
+            "http": http_application,
+            # Refuse handshakes whose Origin is not in ALLOWED_HOSTS: a page on another site
+            # must not open a socket with the user's cookies (cross-site WebSocket hijacking).
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(router)),
+        }
+    )
 )
