@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         app_dir=str(HERE),
         # uvicorn logs handshake paths with their query strings: keep credentials out.
         log_config=uvicorn_log_config("warning"),
-        lifespan="off",
+        lifespan="on",
     )
 
 
