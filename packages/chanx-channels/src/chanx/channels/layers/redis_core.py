@@ -20,6 +20,12 @@ Three things about this layer need care, all kept here:
   client side often loses: ``TimeoutError: Timeout reading from ...`` every few seconds,
   which looks like an outage. The adapter keeps the blocking timeout well under the read
   timeout.
+* **Receives that cannot be cancelled.** On Python 3.11 a cancellation can be lost inside
+  redis-py (``asyncio.wait_for`` around each command it sends), and the cancelled receive
+  then reads from Redis for ever. chanx's own consumers cancel their receives again until
+  they end (:mod:`chanx.channels.cancelling`); so that hand-written Channels consumers on
+  the same layer cannot hold up a server's shutdown either, the adapter gives the layer a
+  ``receive`` that does the same for channels that are not chanx's.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
+from chanx.channels.cancelling import cancel_and_wait
 from chanx.channels.layers.base import LayerAdapter
 from chanx.channels.outage import layer_failures
 
@@ -107,6 +114,29 @@ def read_timeout(layer: Any) -> float | None:
     return default
 
 
+async def _cancellable(receive: Any, channel: str) -> Any:
+    """``receive(channel)`` in a task of its own, cancelled again until it has ended."""
+    task = asyncio.ensure_future(receive(channel))
+    try:
+        await asyncio.wait({task})
+    except asyncio.CancelledError:
+        await cancel_and_wait([task])
+        raise
+    return task.result()
+
+
+def _reliable_receive(receive: Any) -> Any:
+    """``receive`` made reliably cancellable for every channel that is not chanx's."""
+
+    def reliable(channel: str) -> Any:
+        if channel.endswith(CHANNEL_MARK):
+            return receive(channel)  # chanx's consumers see to it themselves
+        return _cancellable(receive, channel)
+
+    reliable.chanx_reliable = True  # type: ignore[attr-defined]
+    return reliable
+
+
 class RedisCoreAdapter(LayerAdapter):
     """``channels_redis.core.RedisChannelLayer`` under chanx consumers."""
 
@@ -131,6 +161,8 @@ class RedisCoreAdapter(LayerAdapter):
             checked.layer = layer
             layer.receive_cleaners = checked
         self._shorten_blocking_wait()
+        if not getattr(layer.receive, "chanx_reliable", False):
+            layer.receive = _reliable_receive(layer.receive)
 
     def _shorten_blocking_wait(self) -> None:
         try:
