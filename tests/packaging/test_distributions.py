@@ -28,7 +28,7 @@ VERSION = (ROOT / "VERSION").read_text().strip()
 
 # distribution -> top-level modules it ships under the `chanx` namespace
 MODULES: dict[str, tuple[str, ...]] = {
-    "chanx-core": ("core", "messages"),
+    "chanx-core": ("core", "messages", "constants"),
     "chanx-channels": ("channels",),
     "chanx-drf": ("drf",),
     "chanx-asyncapi": ("asyncapi",),
@@ -321,7 +321,9 @@ def test_core_alone_imports_without_django(core_only: Venv) -> None:
         """
         import importlib.util
 
+        import chanx.constants
         import chanx.core
+        import chanx.core.testing
         import chanx.messages
 
         assert importlib.util.find_spec("django") is None, "chanx-core pulled in Django"
@@ -357,6 +359,7 @@ def test_channels_imports_without_drf_or_yaml(with_channels: Venv) -> None:
     [
         ("chanx.channels.authenticator", "pip install chanx-drf"),
         ("chanx.channels.views", "pip install chanx-asyncapi"),
+        ("chanx.channels.urls", "pip install chanx-asyncapi"),
         ("chanx.channels.testing", "pip install chanx-testing"),
     ],
 )
@@ -408,6 +411,9 @@ def test_asyncapi_and_testing_complete_the_channels_api(with_everything: Venv) -
         )
         from io import StringIO
         from django.core.management import call_command
+        from django.urls import include, path
+
+        path("asyncapi/", include("chanx.channels.urls"))
 
         out = StringIO()
         call_command("generate_asyncapi_schema", "--format", "json", stdout=out)

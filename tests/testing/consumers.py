@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar, Literal
 
 from chanx.channels.authentication import BaseAuthenticator
 from chanx.channels.routing import URLRouter, path
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
-from chanx.core.decorators import ws_handler
+from chanx.core.decorators import event_handler, ws_handler
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 from tests.project.consumers import EchoConsumer
-from tests.project.messages import EchoMessage, EchoReply
+from tests.project.messages import EchoMessage, EchoReply, Notification, NotifyEvent
 
 TOKENS = {b"good": "ada", b"broken": ""}
 
@@ -66,9 +67,58 @@ class RecordingConsumer(EchoConsumer):
         type(self).disconnects.append((self.channel_name, code))
 
 
+class StreamMessage(BaseMessage):
+    """Asks for ``payload`` chunks followed by a ``stream_end`` message."""
+
+    action: Literal["stream"] = "stream"
+    payload: int
+
+
+class ChunkMessage(BaseMessage):
+    action: Literal["chunk"] = "chunk"
+    payload: int
+
+
+class StreamEndMessage(BaseMessage):
+    action: Literal["stream_end"] = "stream_end"
+    payload: None = None
+
+
+class StreamingConsumer(AsyncJsonWebsocketConsumer):
+    """Answers ``stream`` with several frames and an end marker of its own (not a signal)."""
+
+    @ws_handler(output_type=[ChunkMessage, StreamEndMessage])
+    async def handle_stream(self, message: StreamMessage) -> None:
+        for number in range(message.payload):
+            await self.send_message(ChunkMessage(payload=number))
+        await self.send_message(StreamEndMessage())
+
+
+class LateGroupConsumer(GuardedConsumer):
+    """Joins the ``late`` group in ``post_authentication``, once ``gate`` is opened.
+
+    The ``authentication`` message goes out before ``post_authentication`` runs, so a
+    test that reads it and broadcasts at once races the consumer, unless it waits for
+    the connection to finish connecting.
+    """
+
+    gate: ClassVar[asyncio.Event | None] = None
+
+    async def post_authentication(self) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        self.groups.append("late")
+
+    @event_handler
+    async def on_notify(self, event: NotifyEvent) -> Notification:
+        return Notification(payload=event.payload)
+
+
 router = URLRouter(
     [
         path("ws/guarded/", GuardedConsumer.as_asgi()),
+        path("ws/streaming/", StreamingConsumer.as_asgi()),
+        path("ws/late/", LateGroupConsumer.as_asgi()),
         path("ws/undeclared/", UndeclaredReplyConsumer.as_asgi()),
         path("ws/recording/", RecordingConsumer.as_asgi()),
         path("ws/nested/", URLRouter([path("echo/", EchoConsumer.as_asgi())])),

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any, get_args
 
 import pytest
 from django.test import override_settings
 
+from chanx.constants import (
+    COMPLETE_ACTIONS,
+    COMPLETE_ACTIONS_TYPE,
+    EVENT_ACTION_COMPLETE,
+    GROUP_ACTION_COMPLETE,
+    MESSAGE_ACTION_COMPLETE,
+)
+from chanx.core.discovery import message_actions
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import (
     CompleteMessage,
     ErrorMessage,
     ErrorPayload,
+    EventCompleteMessage,
     GroupCompleteMessage,
     PongMessage,
 )
@@ -23,6 +33,8 @@ from tests.project.messages import (
     EchoMessage,
     EchoReply,
     Item,
+    Notification,
+    NotifyEvent,
     OrderMessage,
     OrderPayload,
     OrderReply,
@@ -42,9 +54,9 @@ ORDER = OrderPayload(
 
 
 async def connected(
-    path: str = "/ws/echo/", consumer: type = EchoConsumer
+    path: str = "/ws/echo/", consumer: type = EchoConsumer, application: Any = router
 ) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(router, path, consumer=consumer)
+    communicator = WebsocketCommunicator(application, path, consumer=consumer)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -106,19 +118,60 @@ async def test_group_complete_stop_action_collects_a_broadcast() -> None:
     await peer.disconnect()
 
 
-async def test_frames_before_another_completion_are_kept_with_their_signal() -> None:
+async def test_completion_signals_of_other_kinds_are_left_out_of_a_collection() -> None:
     sender = await connected("/ws/rooms/t2/")
     peer = await connected("/ws/rooms/t2/")
     await sender.send_message(ShoutMessage(payload=TextPayload(text="a")))
     await sender.receive_all_messages()
-    await peer.send_message(PingMessage())
-    assert await peer.receive_all_messages() == [
+    await EchoConsumer.broadcast_event(NotifyEvent(payload=TextPayload(text="n")), "room_t2")
+    # The broadcast, the event and their signals all reach the peer before its own reply.
+    assert await peer.receive_all_messages(stop_action="event_complete") == [
         ShoutNotice(payload=TextPayload(text="a")),
-        GroupCompleteMessage(),
-        PongMessage(),
+        Notification(payload=TextPayload(text="n")),
+    ]
+    await peer.send_message(PingMessage())
+    assert await peer.receive_all_messages() == [PongMessage()]
+    await sender.disconnect()
+    await peer.disconnect()
+
+
+async def test_receive_all_json_leaves_completion_signals_out_too() -> None:
+    sender = await connected("/ws/rooms/t5/")
+    peer = await connected("/ws/rooms/t5/")
+    await sender.send_message(ShoutMessage(payload=TextPayload(text="b")))
+    assert await sender.receive_all_json() == []
+    await peer.send_message(PingMessage())
+    assert await peer.receive_all_json(stop_action="complete") == [
+        {"action": "shout_notice", "payload": {"text": "b"}},
+        {"action": "pong", "payload": None},
     ]
     await sender.disconnect()
     await peer.disconnect()
+
+
+async def test_own_stop_action_ends_the_collection_and_is_returned_last() -> None:
+    ws = await connected("/ws/streaming/", probes.StreamingConsumer, probes.router)
+    await ws.send_message(probes.StreamMessage(payload=2))
+    assert await ws.receive_all_messages(stop_action="stream_end") == [
+        probes.ChunkMessage(payload=0),
+        probes.ChunkMessage(payload=1),
+        probes.StreamEndMessage(),
+    ]
+    # Its `complete` came after the end marker: the next collection reads it, and no more.
+    assert await ws.receive_all_messages() == []
+    assert await ws.receive_nothing(0.1)
+    await ws.disconnect()
+
+
+async def test_own_stop_action_that_never_comes_fails_with_what_came() -> None:
+    ws = await connected("/ws/streaming/", probes.StreamingConsumer, probes.router)
+    await ws.send_message(probes.StreamMessage(payload=1))
+    with pytest.raises(AssertionError) as failure:
+        await ws.receive_all_json(timeout=0.2, stop_action="stream_over")
+    text = str(failure.value)
+    assert "no 'stream_over' frame within 0.2s" in text
+    assert '{"action":"chunk","payload":0}' in text
+    await ws.disconnect()
 
 
 async def test_frame_matching_no_outgoing_message_fails_showing_the_frame() -> None:
@@ -146,26 +199,59 @@ async def test_frame_with_a_known_action_but_wrong_payload_names_the_field() -> 
     await ws.disconnect()
 
 
-async def test_timeout_without_completion_fails_and_says_to_enable_send_completion() -> None:
+async def test_without_completion_a_collection_ends_when_the_consumer_goes_quiet() -> None:
     with override_settings(CHANX={"SEND_COMPLETION": False}):
         ws = await connected()
     await ws.send_message(PingMessage())
+    await ws.send_message(EchoMessage(payload=TextPayload(text="q")))
     started = time.monotonic()
-    with pytest.raises(AssertionError) as failure:
-        await ws.receive_all_messages(timeout=0.2)
-    assert time.monotonic() - started < 1
-    text = str(failure.value)
-    assert "no 'complete' frame within 0.2s" in text
-    assert '{"action":"pong","payload":null}' in text
-    assert 'CHANX = {"SEND_COMPLETION": True}' in text
+    replies = await ws.receive_all_messages(timeout=10, quiet_period=0.1)
+    # Ended by 0.1 s of silence after the last reply, not by the 10 s timeout.
+    assert time.monotonic() - started < 10
+    assert replies == [PongMessage(), EchoReply(payload=TextPayload(text="q"))]
+    await ws.disconnect()
+
+
+async def test_without_completion_nothing_arriving_is_an_empty_list_not_a_failure() -> None:
+    with override_settings(CHANX={"SEND_COMPLETION": False}):
+        ws = await connected()
+    assert await ws.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE, timeout=0.1) == []
+    assert await ws.receive_all_json(timeout=0.1) == []
+    await ws.disconnect()
+
+
+async def test_quiet_period_is_configurable_per_call_and_per_communicator() -> None:
+    with override_settings(CHANX={"SEND_COMPLETION": False}):
+        ws = await connected()
+    # The slow reply comes at least 0.3 s after the pong: longer than a 0.1 s quiet period...
+    await ws.send_message(PingMessage())
+    await ws.send_message(SlowMessage(payload=0.3))
+    assert await ws.receive_all_messages(quiet_period=0.1) == [PongMessage()]
+    assert await ws.receive_all_messages(timeout=10) == [
+        EchoReply(payload=TextPayload(text="slept 0.3"))
+    ]
+    # ...and shorter than this communicator's 1.5 s one.
+    ws.quiet_period = 1.5
+    await ws.send_message(PingMessage())
+    await ws.send_message(SlowMessage(payload=0.3))
+    await ws.send_message(EchoMessage(payload=TextPayload(text="last")))
+    assert await ws.receive_all_messages(timeout=10) == [
+        PongMessage(),
+        EchoReply(payload=TextPayload(text="slept 0.3")),
+        EchoReply(payload=TextPayload(text="last")),
+    ]
     await ws.disconnect()
 
 
 async def test_timeout_with_completion_on_points_at_a_slow_handler() -> None:
     ws = await connected()
     await ws.send_message(SlowMessage(payload=0.5))
-    with pytest.raises(AssertionError, match="Raise the timeout if it is slow"):
+    with pytest.raises(AssertionError) as failure:
         await ws.receive_all_messages(timeout=0.1)
+    text = str(failure.value)
+    assert "no 'complete' frame within 0.1s; frames received: []" in text
+    assert "Raise the timeout if it is slow" in text
+    assert "use receive_nothing()" in text
     assert await ws.receive_all_messages() == [EchoReply(payload=TextPayload(text="slept 0.5"))]
     await ws.disconnect()
 
@@ -182,13 +268,10 @@ async def test_stop_action_none_collects_until_quiet_without_completion() -> Non
         await ws.disconnect()
 
 
-async def test_stop_action_none_keeps_completion_signals_as_messages() -> None:
+async def test_stop_action_none_collects_until_quiet_and_leaves_signals_out() -> None:
     ws = await connected()
     await ws.send_message(PingMessage())
-    assert await ws.receive_all_messages(stop_action=None, timeout=0.2) == [
-        PongMessage(),
-        CompleteMessage(),
-    ]
+    assert await ws.receive_all_messages(stop_action=None, timeout=0.2) == [PongMessage()]
     await ws.disconnect()
 
 
@@ -275,3 +358,27 @@ def test_encoding_is_the_consumers_own() -> None:
     ws = WebsocketCommunicator(router, "/ws/echo/", consumer=EchoConsumer)
     message = EchoMessage(payload=TextPayload(text="é"))
     assert json.loads(ws.codec.encode(message)) == {"action": "echo", "payload": {"text": "é"}}
+
+
+def test_chanx_constants_name_the_signals_the_consumer_sends() -> None:
+    assert message_actions(CompleteMessage) == (MESSAGE_ACTION_COMPLETE,) == ("complete",)
+    assert message_actions(GroupCompleteMessage) == (GROUP_ACTION_COMPLETE,)
+    assert message_actions(EventCompleteMessage) == (EVENT_ACTION_COMPLETE,)
+    signals = {"complete", "group_complete", "event_complete"}
+    assert set(get_args(COMPLETE_ACTIONS_TYPE)) == COMPLETE_ACTIONS == signals
+
+
+async def test_chanx_constants_work_as_stop_actions() -> None:
+    sender = await connected("/ws/rooms/t6/")
+    peer = await connected("/ws/rooms/t6/")
+    await sender.send_message(ShoutMessage(payload=TextPayload(text="c")))
+    assert await sender.receive_all_messages(stop_action=MESSAGE_ACTION_COMPLETE) == []
+    assert await peer.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE) == [
+        ShoutNotice(payload=TextPayload(text="c"))
+    ]
+    await EchoConsumer.broadcast_event(NotifyEvent(payload=TextPayload(text="e")), "room_t6")
+    assert await peer.receive_all_messages(stop_action=EVENT_ACTION_COMPLETE) == [
+        Notification(payload=TextPayload(text="e"))
+    ]
+    await sender.disconnect()
+    await peer.disconnect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 from django.test import override_settings
@@ -11,8 +12,10 @@ from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload, PongMessage
 from chanx.testing import DjangoWebsocketCommunicator
 from tests.project.consumers import EchoConsumer
+from tests.project.messages import Notification, NotifyEvent, TextPayload
 from tests.project.routing import router as project_router
 from tests.testing import consumers as probes
+from tests.waiting import DEADLINE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,12 +96,60 @@ async def test_wait_for_auth_fails_when_another_frame_comes_first() -> None:
     await ws.disconnect()
 
 
-async def test_wait_for_auth_sleeps_after_auth_so_groups_are_joined() -> None:
+@pytest.fixture
+def gate() -> Iterator[asyncio.Event]:
+    """Holds LateGroupConsumer's post_authentication until the test sets it."""
+    probes.LateGroupConsumer.gate = opened = asyncio.Event()
+    yield opened
+    probes.LateGroupConsumer.gate = None
+
+
+async def late_joiner() -> DjangoWebsocketCommunicator:
+    ws = DjangoWebsocketCommunicator(
+        probes.router, "/ws/late/", [(b"x-token", b"good")], consumer=probes.LateGroupConsumer
+    )
+    connected, _ = await ws.connect()
+    assert connected
+    return ws
+
+
+async def test_wait_for_auth_returns_once_post_authentication_groups_are_joined(
+    gate: asyncio.Event,
+) -> None:
+    ws = await late_joiner()
+    waiting = asyncio.ensure_future(ws.wait_for_auth(after_auth_time=DEADLINE))
+    done, _ = await asyncio.wait({waiting}, timeout=0.1)
+    assert not done, "wait_for_auth returned while the consumer was still connecting"
+    gate.set()
+    message = await asyncio.wait_for(waiting, DEADLINE)
+    assert message is not None and message.payload.status_code == 200
+    # Joined: an event broadcast right now reaches the connection.
+    notice = TextPayload(text="you are in")
+    await probes.LateGroupConsumer.broadcast_event(NotifyEvent(payload=notice), "late")
+    assert await ws.receive_all_messages(stop_action="event_complete") == [
+        Notification(payload=notice)
+    ]
+    await ws.disconnect()
+
+
+async def test_wait_for_auth_does_not_wait_for_a_connected_consumer() -> None:
     ws = await guarded(b"good")
     loop_time = asyncio.get_running_loop().time
     started = loop_time()
-    await ws.wait_for_auth(after_auth_time=0.2)
-    assert loop_time() - started >= 0.2
+    assert await ws.wait_for_auth(after_auth_time=DEADLINE) is not None
+    assert loop_time() - started < DEADLINE
+    await ws.disconnect()
+
+
+async def test_wait_for_auth_waits_at_most_after_auth_time(gate: asyncio.Event) -> None:
+    ws = await late_joiner()
+    loop_time = asyncio.get_running_loop().time
+    started = loop_time()
+    message = await ws.wait_for_auth(after_auth_time=0.2)
+    waited = loop_time() - started
+    assert message is not None and message.payload.status_code == 200
+    assert 0.2 <= waited < DEADLINE
+    gate.set()
     await ws.disconnect()
 
 

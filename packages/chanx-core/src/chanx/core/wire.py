@@ -42,3 +42,12 @@ Receivers notice messages the layer dropped from gaps in these numbers
 
 BROADCAST_ACTION_KEY: Final = "action"
 """Key of a broadcast's action, so receivers can log it without decoding the text."""
+
+COMPLETE_ACTION: Final = "complete"
+"""Action of the signal sent after a client frame was fully handled (``SEND_COMPLETION``)."""
+
+GROUP_COMPLETE_ACTION: Final = "group_complete"
+"""Action of the signal sent after a broadcast was delivered to a client (``SEND_COMPLETION``)."""
+
+EVENT_COMPLETE_ACTION: Final = "event_complete"
+"""Action of the signal sent after a server-side event was handled (``SEND_COMPLETION``)."""

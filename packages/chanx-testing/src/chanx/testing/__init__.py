@@ -9,8 +9,8 @@
 * ``chanx.testing.pytest_plugin``: opt-in pytest fixtures
   (``pytest_plugins = ["chanx.testing.pytest_plugin"]``).
 
-Run tests with ``CHANX = {"SEND_COMPLETION": True}``: collecting a reply waits for
-the consumer's completion signal.
+Run tests with ``CHANX = {"SEND_COMPLETION": True}``: collecting a reply then waits for
+the consumer's completion signal, rather than for it to go quiet.
 """
 
 from chanx.testing.communicator import WebsocketCommunicator

@@ -4,7 +4,7 @@
 ``send_to``, ``receive_from``, ``disconnect`` all work as usual) plus the chanx side:
 send a :class:`~chanx.messages.base.BaseMessage` encoded the way the consumer would
 encode it, and collect the consumer's answer as typed messages up to its completion
-signal.
+signal (or, when the consumer sends none, until it goes quiet).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from chanx.testing.outgoing import (
 
 DEFAULT_TIMEOUT = 1.0
 """Seconds to wait for the next frame before giving up on a collection."""
+
+DEFAULT_QUIET_PERIOD = 0.2
+"""Seconds without a frame that end a collection with no completion signal to wait for."""
 
 
 def _consumer_codec(consumer: type[ChanxWebsocketConsumerMixin], options: ConsumerOptions) -> Any:
@@ -55,9 +58,15 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
             EchoReply(payload=TextPayload(text="hi"))
         ]
 
-    Collecting relies on the completion signals, so run tests with
-    ``CHANX = {"SEND_COMPLETION": True}``.
+    Collecting is exact with the completion signals on, so run tests with
+    ``CHANX = {"SEND_COMPLETION": True}``; without them a collection ends once the
+    consumer has been quiet for :attr:`quiet_period` seconds.
     """
+
+    quiet_period: float = DEFAULT_QUIET_PERIOD
+    """Seconds of silence that end a collection when no completion signal will come
+    (``SEND_COMPLETION`` off, or ``stop_action=None``); set it on the class or on one
+    communicator, or pass ``quiet_period=`` to one call."""
 
     def __init__(
         self,
@@ -124,30 +133,46 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         await self.send_to(text_data=self.codec.encode(message))
 
     async def receive_all_json(
-        self, timeout: float = DEFAULT_TIMEOUT, *, stop_action: str | None = COMPLETE_ACTION
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        stop_action: str | None = COMPLETE_ACTION,
+        quiet_period: float | None = None,
     ) -> list[Any]:
-        """The decoded JSON of every frame up to the ``stop_action`` frame, as sent (raw keys).
+        """The decoded JSON of the consumer's next frames, up to ``stop_action`` (raw keys).
 
-        The stop frame is read but not returned, so the next collection starts after it.
-        ``timeout`` is how long to wait for each next frame: if it passes before the stop
-        action arrives, the test fails with the frames received so far (a consumer
-        only sends ``complete`` with ``SEND_COMPLETION`` on). With ``stop_action=None``
-        collection ends, without failing, once no frame came for ``timeout`` seconds.
+        Completion signals (``complete``, ``group_complete``, ``event_complete``) end a
+        reply but are never part of what is returned; nor is the ``stop_action`` frame
+        when it is one of them. A ``stop_action`` of your own (``"job_done"``) ends the
+        list instead. ``timeout`` is how long to wait for each next frame.
+
+        When the consumer will send no such frame (a completion ``stop_action`` with
+        ``SEND_COMPLETION`` off, or ``stop_action=None``), the frames are collected until
+        the consumer goes quiet: up to ``timeout`` for the first one, then until none came
+        for ``quiet_period`` seconds (default :attr:`quiet_period`). Otherwise, if
+        ``timeout`` passes before the ``stop_action`` frame, the test fails with the
+        frames received so far.
         """
-        return [data for _, data in await self._collect(timeout, stop_action)]
+        frames = await self._collect(timeout, stop_action, quiet_period)
+        return [data for _, data in frames]
 
     async def receive_all_messages(
-        self, stop_action: str | None = COMPLETE_ACTION, timeout: float = DEFAULT_TIMEOUT
+        self,
+        stop_action: str | None = COMPLETE_ACTION,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        quiet_period: float | None = None,
     ) -> list[BaseMessage]:
-        """Every message up to the ``stop_action`` frame, validated into its message class.
+        """The consumer's next messages up to ``stop_action``, validated into their classes.
 
-        Same collection rules as :meth:`receive_all_json` (the stop frame is consumed,
-        not returned). Each frame must be one of the messages the consumer may send
-        (its handlers' output types and chanx's built-in messages); any other frame fails
-        the test with an ``AssertionError`` that shows the frame and what was expected.
+        Same collection rules as :meth:`receive_all_json` (completion signals are left
+        out). Each frame must be one of the messages the consumer may send (its handlers'
+        output types and chanx's built-in messages); any other frame fails the test with
+        an ``AssertionError`` that shows the frame and what was expected.
         """
         codec = outgoing_codec(self.consumer, self.options.action_key, self.options.camelize)
-        return [self._decode(codec, text) for text, _ in await self._collect(timeout, stop_action)]
+        frames = await self._collect(timeout, stop_action, quiet_period)
+        return [self._decode(codec, text) for text, _ in frames]
 
     async def assert_closed(self, code: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> int:
         """Assert the next thing the consumer does is close the connection; return the code.
@@ -198,14 +223,24 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
             return None
         return output
 
-    async def _collect(self, timeout: float, stop_action: str | None) -> list[tuple[str, Any]]:
-        action_key = self.options.action_key
+    async def _collect(
+        self, timeout: float, stop_action: str | None, quiet_period: float | None
+    ) -> list[tuple[str, Any]]:
+        options = self.options
+        action_key = options.action_key
+        # With no signal coming, silence is the only end there is.
+        until_quiet = stop_action is None or (
+            stop_action in COMPLETION_ACTIONS and not options.send_completion
+        )
+        quiet = min(timeout, self.quiet_period if quiet_period is None else quiet_period)
         frames: list[tuple[str, Any]] = []
+        wait = timeout
         while True:
-            output = await self._next_output(timeout)
+            output = await self._next_output(wait)
             if output is None:
-                if stop_action is None:
+                if until_quiet:
                     return frames
+                assert stop_action is not None
                 raise AssertionError(self._no_stop_message(stop_action, timeout, frames))
             assert output["type"] == "websocket.send", (
                 f"the consumer closed the connection (code {output.get('code', 1000)}) "
@@ -214,24 +249,25 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
             text = output.get("text")
             assert isinstance(text, str), f"expected a text frame, got {_describe(output)}"
             data = json.loads(text)
-            is_dict = isinstance(data, dict)
-            if stop_action is not None and is_dict and data.get(action_key) == stop_action:
-                return frames
+            action = data.get(action_key) if isinstance(data, dict) else None
+            if until_quiet:
+                wait = quiet
+            if isinstance(action, str) and action in COMPLETION_ACTIONS:
+                if action == stop_action:
+                    return frames
+                continue
             frames.append((text, data))
+            if stop_action is not None and action == stop_action:
+                return frames
 
     def _no_stop_message(
         self, stop_action: str, timeout: float, frames: list[tuple[str, Any]]
     ) -> str:
         message = f"no {stop_action!r} frame within {timeout}s; frames received: {_texts(frames)}."
         if stop_action in COMPLETION_ACTIONS:
-            if not self.options.send_completion:
-                message += (
-                    " SEND_COMPLETION is off, so the consumer never sends completion signals:"
-                    ' set CHANX = {"SEND_COMPLETION": True} in the test settings, or pass'
-                    " stop_action=None to collect until the consumer goes quiet."
-                )
-            else:
-                message += " Is the handler still running? Raise the timeout if it is slow."
+            message += " Is the handler still running? Raise the timeout if it is slow."
+        if not frames:
+            message += " To check that nothing (more) arrives, use receive_nothing()."
         return message
 
     def _decode(self, codec: MessageCodec, text: str) -> BaseMessage:

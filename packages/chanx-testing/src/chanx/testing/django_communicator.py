@@ -9,13 +9,18 @@ reads that message and checks the outcome, honouring the ``CHANX`` settings.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from chanx.channels.authentication import is_success
+from chanx.channels.runtime import current_runtime
 from chanx.channels.settings import chanx_settings
-from chanx.channels.websocket import AUTH_CLOSE_BASE
+from chanx.channels.websocket import AUTH_CLOSE_BASE, ConnectionState
 from chanx.messages.outgoing import AuthenticationMessage
 from chanx.testing.communicator import WebsocketCommunicator
 from chanx.testing.outgoing import outgoing_codec
+
+_CONNECTING_POLL = 0.005
+"""Seconds between two looks at whether the consumer has finished connecting."""
 
 
 class DjangoWebsocketCommunicator(WebsocketCommunicator):
@@ -51,8 +56,12 @@ class DjangoWebsocketCommunicator(WebsocketCommunicator):
         ``SEND_AUTHENTICATION_MESSAGE`` off (or ``send_authentication_message=False``)
         or for a consumer without ``authenticator_class``. Fails the test if the message
         does not arrive within ``max_auth_time`` seconds or another frame comes first.
-        Then sleeps ``after_auth_time`` seconds so the consumer can finish connecting
-        (join its groups) before the test goes on.
+
+        Then it waits, for at most ``after_auth_time`` seconds, until the consumer has
+        finished connecting: :meth:`post_authentication` has returned and the groups it
+        added are joined, so an event broadcast right after reaches this connection. It
+        returns as soon as that is so, not after a fixed delay; ``after_auth_time=0``
+        does not wait.
         """
         message: AuthenticationMessage | None = None
         if self._expects_auth_message(send_authentication_message):
@@ -71,8 +80,35 @@ class DjangoWebsocketCommunicator(WebsocketCommunicator):
                 f"expected an authentication message first, got {output['text']}"
             )
             message = decoded
-        await asyncio.sleep(after_auth_time)
+        if after_auth_time > 0:
+            await self._until_connected(after_auth_time)
         return message
+
+    async def _until_connected(self, limit: float) -> None:
+        """Wait until no connection to this consumer class is still connecting, or ``limit``.
+
+        The consumer lives in the application the communicator runs, out of its reach;
+        the connections this event loop serves are known to chanx's runtime, and a
+        connection is ``CONNECTING`` until its groups are joined. The consumer announces
+        that moment with no frame, so its state is looked at every few milliseconds.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        runtime = current_runtime()
+        while self._connecting_consumers(runtime.connections):
+            if self._future is not None and self._future.done():
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            await asyncio.sleep(min(_CONNECTING_POLL, remaining))
+
+    def _connecting_consumers(self, connections: Iterable[object]) -> bool:
+        return any(
+            isinstance(connection, self.consumer)
+            and getattr(connection, "connection_state", None) is ConnectionState.CONNECTING
+            for connection in connections
+        )
 
     async def assert_authenticated_status_ok(self, max_auth_time: float = 0.5) -> None:
         """Assert the connection was admitted: its authentication status is 200 OK.

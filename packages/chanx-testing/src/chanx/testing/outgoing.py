@@ -16,6 +16,7 @@ from pydantic import Field, TypeAdapter
 from chanx.core.codec import MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.discovery import message_actions
+from chanx.core.wire import COMPLETE_ACTION, EVENT_COMPLETE_ACTION, GROUP_COMPLETE_ACTION
 from chanx.messages.base import BaseMessage
 from chanx.messages.outgoing import (
     AuthenticationMessage,
@@ -36,14 +37,13 @@ BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
 )
 """Messages any chanx consumer may send, whatever its handlers declare."""
 
-COMPLETE_ACTION: str = message_actions(CompleteMessage)[0]
-"""Action of the signal sent after each client frame was handled (``SEND_COMPLETION``)."""
-
 COMPLETION_ACTIONS: frozenset[str] = frozenset(
-    message_actions(signal)[0]
-    for signal in (CompleteMessage, GroupCompleteMessage, EventCompleteMessage)
+    {COMPLETE_ACTION, GROUP_COMPLETE_ACTION, EVENT_COMPLETE_ACTION}
 )
-"""Actions of the three completion signals: after a frame, a broadcast, an event."""
+"""Actions of the three completion signals: after a frame, a broadcast, an event.
+
+Collections never return these frames: they end a reply, they are not part of it.
+"""
 
 ConsumerClass = type[ChanxWebsocketConsumerMixin]
 
