@@ -28,6 +28,7 @@ DOCUMENTED = {
     "ASYNCAPI_VERSION": "1.0.0",
     "ASYNCAPI_SERVER_URL": None,
     "ASYNCAPI_SERVER_PROTOCOL": None,
+    "ASYNCAPI_SERVE_PERMISSIONS": [],
 }
 
 
@@ -77,6 +78,7 @@ def test_unknown_key_fails_manage_py_check_naming_valid_keys() -> None:
         ("LOG_IGNORED_ACTIONS", [1], "of strings"),
         ("ASYNCAPI_SERVER_URL", 5, "must be str or None"),
         ("ASYNCAPI_VERSION", True, "must be str"),
+        ("ASYNCAPI_SERVE_PERMISSIONS", "app.checks.staff", "must be list or tuple"),
     ],
 )
 def test_wrong_type_is_reported(key: str, value: object, expected: str) -> None:
@@ -99,3 +101,18 @@ def test_camelize_without_pyhumps_is_reported_with_the_extra(
     with override_settings(CHANX={"CAMELIZE": True}):
         (error,) = check_chanx_settings()
     assert error.hint == "pip install 'chanx-core[camel-case]'"
+
+
+def test_serve_permissions_that_do_not_import_are_reported() -> None:
+    permissions = [
+        "rest_framework.permissions.IsAdminUser",
+        "tests.asyncapi.permissions.nobody",
+        "tests.asyncapi.permissions.nobdy",
+        42,
+    ]
+    with override_settings(CHANX={"ASYNCAPI_SERVE_PERMISSIONS": permissions}):
+        errors = check_chanx_settings()
+    assert [error.id for error in errors] == ["chanx.E005", "chanx.E005"]
+    assert "'tests.asyncapi.permissions.nobdy', which does not import" in errors[0].msg
+    assert "has_permission(request, view)" in errors[0].hint
+    assert "42, which is neither a dotted path nor callable" in errors[1].msg

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
@@ -39,8 +39,8 @@ def errors_of(codec: MessageCodec, frame: str) -> dict[str, object]:
     ("frame", "detail"),
     [
         ("{not json", "Frame is not valid JSON"),
-        ("[1, 2]", "Message validation failed"),
-        ('"text"', "Message validation failed"),
+        ("[1, 2]", "Unknown or missing action"),
+        ('"text"', "Unknown or missing action"),
         ("{}", "Unknown or missing action"),
         ('{"action": "nope"}', "Unknown or missing action"),
         ('{"action": "person", "payload": {"first_name": 3}}', "Message validation failed"),
@@ -48,6 +48,29 @@ def errors_of(codec: MessageCodec, frame: str) -> dict[str, object]:
 )
 def test_bad_frames_are_described(frame: str, detail: str) -> None:
     assert errors_of(MessageCodec(ADAPTER), frame)["detail"] == detail
+
+
+@pytest.mark.parametrize("frame", ["[1, 2]", '"x"', "3", "-0.5", "null", "true", " [] "])
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [({}, "action"), ({"action_key": "type"}, "type"), ({"camelize": True}, "action")],
+    ids=["fast path", "renamed action key", "camelize"],
+)
+def test_json_that_is_not_an_object_has_no_action(
+    frame: str, options: dict[str, Any], key: str
+) -> None:
+    if options.get("camelize"):
+        pytest.importorskip("humps", reason="pyhumps is the camel-case extra")
+    assert errors_of(MessageCodec(ADAPTER, **options), frame) == {
+        "detail": "Unknown or missing action",
+        "errors": [
+            {
+                "type": "union_tag_not_found",
+                "loc": [],
+                "msg": f"Input should be a JSON object with the key {key!r}",
+            }
+        ],
+    }
 
 
 def test_error_never_echoes_a_huge_input() -> None:

@@ -56,7 +56,7 @@ class ListAdapter(ChanxWebsocketConsumerMixin):
 
 async def test_reply_and_completion_without_any_framework() -> None:
     consumer = ListAdapter(ConsumerOptions(send_completion=True))
-    await consumer.handle_frame('{"action":"note","payload":"hi"}')
+    await consumer.chanx_handle_frame('{"action":"note","payload":"hi"}')
     assert consumer.frames() == [
         {"action": "noted", "payload": "early"},
         {"action": "noted", "payload": "HI"},
@@ -66,8 +66,8 @@ async def test_reply_and_completion_without_any_framework() -> None:
 
 async def test_events_and_broadcast_frames_are_delivered_with_their_signals() -> None:
     consumer = ListAdapter(ConsumerOptions(send_completion=True))
-    await consumer.handle_event('{"action":"bump","payload":1}')
-    await consumer.handle_broadcast('{"action":"noted","payload":"all"}', "noted")
+    await consumer.chanx_handle_event('{"action":"bump","payload":1}')
+    await consumer.chanx_handle_broadcast('{"action":"noted","payload":"all"}', "noted")
     assert consumer.frames() == [
         {"action": "noted", "payload": "2"},
         {"action": "event_complete", "payload": None},
@@ -78,7 +78,7 @@ async def test_events_and_broadcast_frames_are_delivered_with_their_signals() ->
 
 async def test_unknown_event_is_dropped_not_sent_to_the_client() -> None:
     consumer = ListAdapter(ConsumerOptions())
-    await consumer.handle_event('{"action":"nope","payload":1}')
+    await consumer.chanx_handle_event('{"action":"nope","payload":1}')
     assert consumer.sent == []
 
 
@@ -88,5 +88,5 @@ async def test_codecs_are_shared_between_connections_with_the_same_options() -> 
     third = ListAdapter(ConsumerOptions())
     assert first.codec is second.codec
     assert first.codec is not third.codec
-    await first.handle_frame('{"type":"ping"}')
+    await first.chanx_handle_frame('{"type":"ping"}')
     assert first.frames() == [{"type": "pong", "payload": None}]

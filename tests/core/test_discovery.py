@@ -188,9 +188,9 @@ def test_consumer_without_handlers_has_no_adapter() -> None:
 @pytest.mark.parametrize(
     ("name", "decorator", "what"),
     [
-        ("handle_frame", ws_handler, "method"),
-        ("handle_broadcast", ws_handler, "method"),
-        ("handle_event", event_handler, "method"),
+        ("chanx_handle_frame", ws_handler, "method"),
+        ("chanx_handle_broadcast", ws_handler, "method"),
+        ("chanx_handle_event", event_handler, "method"),
         ("send_message", event_handler, "method"),
         ("send_text", ws_handler, "method"),
         ("max_pending_frames", ws_handler, "attribute"),
@@ -238,7 +238,7 @@ def test_handler_overriding_a_parent_handler_and_plain_overrides_are_allowed() -
             return Greeting(payload="last")
 
     class OwnBroadcast(Base):
-        async def handle_broadcast(self, text: str, action: str) -> None: ...
+        async def chanx_handle_broadcast(self, text: str, action: str) -> None: ...
 
     assert Redecorated.__chanx_spec__.ws_handlers["hello"].summary == "Hello again"
     assert Plain.__chanx_spec__.ws_handlers["hello"].func is Plain.handle_hello

@@ -86,8 +86,26 @@ class Message(_Model):
     tags: list[Tag] | None = None
 
 
+class ServerEvent(_Model):
+    """A server-side event a consumer accepts, listed in its channel's ``x-chanx-events``.
+
+    Events reach a consumer from server code through the channel layer (``send_event``,
+    ``broadcast_event``), never from its client: they are not messages of the channel.
+    What the client then receives is documented by the channel's ``send`` operations.
+    """
+
+    name: str
+    title: str
+    summary: str | None = None
+    description: str | None = None
+
+
 class Channel(_Model):
-    """One WebSocket endpoint: its address, parameters and the messages that cross it."""
+    """One WebSocket endpoint: its address, parameters and the messages that cross it.
+
+    ``events`` (``x-chanx-events``, a specification extension) lists the server-side events
+    its consumer accepts: the ones of its type parameter and the ones it handles.
+    """
 
     address: str
     title: str | None = None
@@ -96,6 +114,7 @@ class Channel(_Model):
     messages: dict[str, Reference] = Field(default_factory=dict)
     parameters: dict[str, Parameter] | None = None
     tags: list[Tag] | None = None
+    events: list[ServerEvent] | None = Field(default=None, alias="x-chanx-events")
 
 
 class OperationReply(_Model):
@@ -169,5 +188,6 @@ __all__ = [
     "Parameter",
     "Reference",
     "Server",
+    "ServerEvent",
     "Tag",
 ]

@@ -6,12 +6,16 @@ one signal of its process that the layer answers again
 (:class:`~chanx.channels.outage.LayerHealth`), joins its groups again then (a restarted
 Redis has forgotten them), and closes with 1012 (service restart) only if the layer stays
 away longer than ``layer_recovery_timeout``.
+
+A connection's groups are what ``get_groups()`` returns plus the ``extra_groups`` that the
+classes of its consumer (mixins included) declare, merged once when the class is created.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, LayerHealth
@@ -24,18 +28,65 @@ LAYER_PROBE_TYPE = "chanx.layer_probe"
 SETTLE_TIMEOUT = 5.0
 """Seconds a new connection waits for older ones to restore their groups after an outage."""
 
+EXTRA_GROUPS_ATTR = "__chanx_extra_groups__"
+"""Where a consumer class keeps the ``extra_groups`` of its whole MRO, merged."""
+
+
+def _merged_extra_groups(cls: type) -> tuple[str, ...]:
+    """``extra_groups`` of every class in the MRO, most derived first, each group once.
+
+    Reading ``cls.extra_groups`` would give only the nearest definition, so two mixins
+    that each add a group would lose one of them.
+    """
+    merged: list[str] = []
+    for klass in cls.__mro__:
+        declared = vars(klass).get("extra_groups") or ()
+        names = list(declared) if isinstance(declared, Iterable) else [declared]
+        if isinstance(declared, str) or not all(isinstance(name, str) for name in names):
+            raise TypeError(
+                f"{klass.__qualname__}.extra_groups must be a list of group names, e.g. "
+                f"`extra_groups = ['announcements']` (got {declared!r})."
+            )
+        merged += names
+    return tuple(dict.fromkeys(merged))
+
+
+def joined_with_extra_groups(groups: Iterable[str] | None, consumer: type) -> list[str]:
+    """``groups`` followed by the consumer class's merged ``extra_groups``, each once."""
+    return list(dict.fromkeys([*(groups or ()), *getattr(consumer, EXTRA_GROUPS_ATTR, ())]))
+
 
 class GroupMembershipMixin:
-    """Joining, keeping and leaving the channel-layer groups of one connection."""
+    """Joining, keeping and leaving the channel-layer groups of one connection.
+
+    ``extra_groups`` lets a mixin add groups to every consumer it is mixed into, whatever
+    the consumer's own ``groups`` or ``get_groups()``: the lists of all classes in the
+    inheritance chain add up, and every connection joins them with its other groups::
+
+        class AnnouncementsMixin:
+            extra_groups = ["announcements"]
+
+        class ChatConsumer(AnnouncementsMixin, AsyncJsonWebsocketConsumer):
+            groups = ["lobby"]  # a connection joins "lobby" and "announcements"
+    """
 
     layer_recovery_timeout: ClassVar[float] = 30.0
     """Seconds a connection waits for an unreachable channel layer before closing with 1012."""
+
+    extra_groups: ClassVar[Sequence[str]] = ()
+    """Groups this class adds to every connection, on top of ``groups``/``get_groups()``."""
+
+    __chanx_extra_groups__: ClassVar[tuple[str, ...]] = ()
 
     channel_layer: Any
     channel_name: str
     groups: list[str]
     _health: LayerHealth
     _joined: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__chanx_extra_groups__ = _merged_extra_groups(cls)
 
     if TYPE_CHECKING:
         # Provided by the consumer; declared here only for the type checker, since a real
@@ -88,7 +139,7 @@ class GroupMembershipMixin:
     async def _join_initial_groups(self, groups: list[str] | None = None) -> bool:
         """Join ``get_groups()`` (or ``groups``); False if the connection had to close."""
         if groups is None:
-            self._joined = tuple(await self.get_groups())
+            self._joined = tuple(joined_with_extra_groups(await self.get_groups(), type(self)))
             groups = list(self._joined)
         if not groups:
             return True
@@ -132,4 +183,9 @@ class GroupMembershipMixin:
                 pass
 
 
-__all__ = ["LAYER_PROBE_TYPE", "GroupMembershipMixin"]
+__all__ = [
+    "EXTRA_GROUPS_ATTR",
+    "LAYER_PROBE_TYPE",
+    "GroupMembershipMixin",
+    "joined_with_extra_groups",
+]

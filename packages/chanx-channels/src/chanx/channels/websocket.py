@@ -29,12 +29,16 @@ from chanx.channels.db import close_old_connections
 from chanx.channels.events import ServerEventsMixin, group_list
 from chanx.channels.gaps import GapTracker
 from chanx.channels.layers import LayerAdapter
-from chanx.channels.membership import LAYER_PROBE_TYPE, GroupMembershipMixin
+from chanx.channels.membership import (
+    LAYER_PROBE_TYPE,
+    GroupMembershipMixin,
+    joined_with_extra_groups,
+)
 from chanx.channels.options import current_options
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable
 from chanx.channels.runtime import ChanxRuntime, current_runtime
 from chanx.channels.settings import chanx_settings
-from chanx.core.consumer import ChanxWebsocketConsumerMixin
+from chanx.core.consumer import ChanxWebsocketConsumerMixin, EventT
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
 from chanx.core.wire import (
@@ -79,9 +83,9 @@ class ConnectionState(enum.Enum):
 
 
 class AsyncJsonWebsocketConsumer(
-    ChanxWebsocketConsumerMixin,
+    ChanxWebsocketConsumerMixin[EventT],
     GroupMembershipMixin,
-    ServerEventsMixin,
+    ServerEventsMixin[EventT],
     ChannelsJsonWebsocketConsumer,
 ):
     """Django Channels WebSocket consumer with typed, validated, documented messages.
@@ -89,12 +93,20 @@ class AsyncJsonWebsocketConsumer(
     Declare handlers with ``@ws_handler`` (client frames) and ``@event_handler``
     (server-side events); what a handler returns is sent to its client::
 
-        class ChatConsumer(AsyncJsonWebsocketConsumer):
+        class ChatConsumer(AsyncJsonWebsocketConsumer[ChatEvent]):
             groups = ["lobby"]
 
             @ws_handler
             async def handle_chat(self, message: ChatMessage) -> None:
                 await self.broadcast_message(ChatNotice(payload=message.payload))
+
+            @event_handler
+            async def on_chat_event(self, event: ChatEvent) -> ChatNotice: ...
+
+    The optional type parameter (``ChatEvent``, or a union) names the events the class
+    accepts: type checkers hold ``send_event`` / ``broadcast_event`` to it and the
+    AsyncAPI document lists them. ``passthrough_events`` forwards events to the client
+    as they are; ``extra_groups`` (on mixins) adds groups to every connection.
 
     A connection opens in this order: authenticate (``authenticator_class``, after
     accepting the handshake so the outcome can be sent), join :meth:`get_groups`, accept
@@ -135,8 +147,8 @@ class AsyncJsonWebsocketConsumer(
         super().__init__(*args, **kwargs)
         # Each connection gets its own list: code written for upstream chanx appends to
         # ``self.groups`` (``post_authentication``), which must not change the class's list
-        # and with it the groups of every later connection.
-        self.groups = list(self.groups or ())
+        # and with it the groups of every later connection. Mixins' extra_groups join it.
+        self.groups = joined_with_extra_groups(self.groups, type(self))
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -189,9 +201,11 @@ class AsyncJsonWebsocketConsumer(
             runtime.stalled.forget(self)
             runtime.release(self)
             if adapter is not None:
-                # Only now has this channel's last receive ended (see layers.redis_core);
-                # shielded, so a stopping server cannot leave the channel half closed.
-                await asyncio.shield(adapter.close_channel(self.channel_name))
+                # Only now has this channel's last receive ended (see layers.redis_core).
+                closing = adapter.close_channel(self.channel_name)
+                if closing is not None:
+                    # Shielded: a stopping server cannot leave the channel half closed.
+                    await asyncio.shield(closing)
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch what ``receive`` gives until the consumer stops."""
@@ -203,7 +217,9 @@ class AsyncJsonWebsocketConsumer(
     async def get_groups(self) -> list[str]:
         """Groups this connection joins once authenticated; defaults to ``groups``.
 
-        Override for groups that depend on the connection, e.g. the room in the URL.
+        Override for groups that depend on the connection, e.g. the room in the URL. The
+        ``extra_groups`` of the class and its mixins are joined as well, whatever this
+        returns.
         """
         return list(self.groups)
 
@@ -329,7 +345,7 @@ class AsyncJsonWebsocketConsumer(
             idle = self._frame_idle
             idle.clear()
             try:
-                await self.handle_frame(frame)
+                await self.chanx_handle_frame(frame)
             finally:
                 idle.set()
         else:
@@ -482,14 +498,14 @@ class AsyncJsonWebsocketConsumer(
             await self._frame_idle.wait()
         elif BROADCAST_NUMBER_KEY in message:
             self._count_gaps(message)
-        await self.handle_broadcast(message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY])
+        await self.chanx_handle_broadcast(message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY])
 
     async def chanx_event(self, message: dict[str, Any]) -> None:
         """Handle a server-side event from the channel layer with its ``@event_handler``."""
         if self.connection_state is ConnectionState.OPEN:
             if BROADCAST_NUMBER_KEY in message:
                 self._count_gaps(message)
-            await self.handle_event(message[BROADCAST_TEXT_KEY])
+            await self.chanx_handle_event(message[BROADCAST_TEXT_KEY])
 
     def _count_gaps(self, message: dict[str, Any]) -> None:
         """Note a numbered broadcast or event; count any its sender sent that never came."""

@@ -29,6 +29,14 @@ from chanx.messages.outgoing import (
 _MAX_ERRORS = 20
 _MAX_MSG_CHARS = 200
 
+UNKNOWN_ACTION = "Unknown or missing action"
+"""``detail`` of the error for a frame whose action is missing, unknown or unreadable."""
+
+# What Pydantic reports at the root of an input that is not an object: `dict_type` when a
+# discriminated union parses JSON, `model_attributes_type` when it is given Python data,
+# `model_type` when a plain model (not a union) is validated.
+_NOT_AN_OBJECT = frozenset({"dict_type", "model_attributes_type", "model_type"})
+
 DEFAULT_MAX_DEPTH = 32
 """Deepest nesting of JSON objects and arrays a frame may have."""
 
@@ -80,7 +88,27 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_MSG_CHARS else text[: _MAX_MSG_CHARS - 1] + "…"
 
 
-def validation_error_payload(error: ValidationError) -> ErrorPayload:
+def not_an_object_payload(action_key: str = DEFAULT_ACTION_KEY) -> ErrorPayload:
+    """The error for valid JSON that is not an object (``[1, 2]``, ``"x"``, ``3``).
+
+    Such a frame has no action to read, so it gets the error of a frame without one,
+    whatever the consumer's handlers and settings.
+    """
+    return ErrorPayload(
+        detail=UNKNOWN_ACTION,
+        errors=[
+            ErrorDetail(
+                type="union_tag_not_found",
+                loc=[],
+                msg=f"Input should be a JSON object with the key {action_key!r}",
+            )
+        ],
+    )
+
+
+def validation_error_payload(
+    error: ValidationError, *, action_key: str = DEFAULT_ACTION_KEY
+) -> ErrorPayload:
     """Describe a validation failure without echoing the (possibly huge) input back."""
     details = [
         ErrorDetail(
@@ -95,10 +123,12 @@ def validation_error_payload(error: ValidationError) -> ErrorPayload:
     kinds = {d.type for d in details}
     if "json_invalid" in kinds:
         detail = "Frame is not valid JSON"
+    elif any(not d.loc and d.type in _NOT_AN_OBJECT for d in details):
+        return not_an_object_payload(action_key)
     elif kinds & {"union_tag_not_found", "union_tag_invalid"} or any(
         d.loc[:1] == ["action"] for d in details
     ):
-        detail = "Unknown or missing action"
+        detail = UNKNOWN_ACTION
     else:
         detail = "Message validation failed"
     return ErrorPayload(detail=detail, errors=details)
@@ -154,7 +184,8 @@ class MessageCodec:
                 return self.incoming.validate_json(text)
             return self.incoming.validate_python(self._wire_to_python(text))
         except ValidationError as exc:
-            raise FrameError(validation_error_payload(exc)) from None
+            # Only failed frames get here: classifying the failure costs a valid frame nothing.
+            raise FrameError(validation_error_payload(exc, action_key=self.action_key)) from None
 
     def _wire_to_python(self, text: str | bytes) -> Any:
         try:
@@ -167,7 +198,7 @@ class MessageCodec:
                 )
             ) from None
         if not isinstance(data, dict):
-            return data
+            raise FrameError(not_an_object_payload(self.action_key))
         if self._from_wire is not None:
             data = self._from_wire(data)
         if self.action_key != DEFAULT_ACTION_KEY:
@@ -194,4 +225,10 @@ class MessageCodec:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-__all__ = ["FrameError", "MessageCodec", "validation_error_payload"]
+__all__ = [
+    "UNKNOWN_ACTION",
+    "FrameError",
+    "MessageCodec",
+    "not_an_object_payload",
+    "validation_error_payload",
+]

@@ -5,18 +5,21 @@ not depend on the server framework. An adapter (``chanx.channels`` for Django
 Channels) combines it with its own consumer class and supplies three things: how to
 send one text frame (:meth:`~ChanxWebsocketConsumerMixin.send_text`), the per-connection
 :class:`ConsumerOptions` (from its settings), and the calls into
-:meth:`~ChanxWebsocketConsumerMixin.handle_frame`, ``handle_event`` and ``handle_broadcast``.
+:meth:`~ChanxWebsocketConsumerMixin.chanx_handle_frame`, ``chanx_handle_event`` and ``chanx_handle_broadcast``.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
+
+from typing_extensions import TypeVar
 
 from chanx.core.codec import DEFAULT_MAX_DEPTH, FrameError, MessageCodec
-from chanx.core.discovery import ConsumerSpec, discover_handlers
+from chanx.core.discovery import ConsumerSpec, discover_handlers, event_parameter
 from chanx.core.errors import ClientError
 from chanx.core.inbox import FrameInbox
 from chanx.core.wire import DEFAULT_ACTION_KEY
@@ -30,6 +33,17 @@ HANDLER_FAILED = "Failed to process message"
 """The only thing a client learns when a handler raises: the traceback goes to the log."""
 
 _LOG_CLIP = 1000
+
+EventT = TypeVar("EventT", bound=BaseMessage, default=BaseMessage)
+"""The events a consumer accepts: ``AsyncJsonWebsocketConsumer[ChatEvent]`` (or a union).
+
+Unparametrised consumers accept any :class:`BaseMessage` as far as the type checker
+knows; at run time a consumer accepts the events its ``@event_handler`` methods and
+``passthrough_events`` cover.
+"""
+
+# The TypeVar as a value: what a consumer never given a type parameter records as its own.
+_UNPARAMETRISED: Any = EventT
 
 # Messages sent while a frame is handled, held back when SEND_MESSAGE_IMMEDIATELY is off.
 # A context variable because concurrent workers each handle their own frame.
@@ -55,12 +69,20 @@ def _clip(frame: str | bytes) -> str:
     return text if len(text) <= _LOG_CLIP else f"{text[:_LOG_CLIP]}… ({len(text)} chars)"
 
 
-class ChanxWebsocketConsumerMixin:
+class ChanxWebsocketConsumerMixin(Generic[EventT]):
     """Typed message handling shared by every chanx consumer, whatever serves it.
 
     Subclasses declare handlers with ``@ws_handler`` and ``@event_handler``; the routing
     table is built once when the subclass is created (``__chanx_spec__``), and a
     mistake in a handler raises there, naming the method.
+
+    The type parameter names the server-side events the consumer accepts
+    (``MyConsumer(AsyncJsonWebsocketConsumer[ChatEvent | SystemEvent])``): type checkers
+    hold the event API to it, and the AsyncAPI document lists them. It is optional.
+
+    ``passthrough_events`` lists event classes forwarded to the client as they are, with
+    no handler to write; the lists of every class in the inheritance chain (mixins
+    included) add up. An ``@event_handler`` for the same event takes precedence.
 
     Class attributes tune the per-connection frame queue:
 
@@ -73,6 +95,8 @@ class ChanxWebsocketConsumerMixin:
     """
 
     __chanx_spec__: ClassVar[ConsumerSpec]
+    __chanx_event_parameter__: ClassVar[Any] = _UNPARAMETRISED
+    passthrough_events: ClassVar[Sequence[type[BaseMessage]]] = ()
     max_concurrent_handlers: ClassVar[int] = 1
     max_pending_frames: ClassVar[int] = 64
     max_json_depth: ClassVar[int] = DEFAULT_MAX_DEPTH
@@ -82,6 +106,7 @@ class ChanxWebsocketConsumerMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls.__chanx_event_parameter__ = event_parameter(cls)
         cls.__chanx_spec__ = discover_handlers(cls)
 
     def configure_chanx(self, options: ConsumerOptions) -> None:
@@ -102,7 +127,7 @@ class ChanxWebsocketConsumerMixin:
     def make_inbox(self) -> FrameInbox:
         """The frame queue of one connection, sized by the class attributes."""
         return FrameInbox(
-            self.handle_frame,
+            self.chanx_handle_frame,
             workers=self.max_concurrent_handlers,
             max_pending=self.max_pending_frames,
         )
@@ -130,7 +155,7 @@ class ChanxWebsocketConsumerMixin:
         else:
             await self.send_text(text)
 
-    async def handle_frame(self, frame: str | bytes) -> None:
+    async def chanx_handle_frame(self, frame: str | bytes) -> None:
         """Handle one client frame: validate, call its handler, send the reply.
 
         Never raises for bad input or a failing handler: the client gets an ``error``
@@ -187,7 +212,7 @@ class ChanxWebsocketConsumerMixin:
         for text in held:
             await self.send_text(text)
 
-    async def handle_event(self, text: str | bytes) -> None:
+    async def chanx_handle_event(self, text: str | bytes) -> None:
         """Handle a server-side event (JSON of an event message) with its ``@event_handler``."""
         spec = type(self).__chanx_spec__
         if spec.event_adapter is None:
@@ -212,7 +237,7 @@ class ChanxWebsocketConsumerMixin:
         if self.chanx_options.send_completion:
             await self.send_text(self.codec.event_complete_text)
 
-    async def handle_broadcast(self, text: str, action: str) -> None:
+    async def chanx_handle_broadcast(self, text: str, action: str) -> None:
         """Deliver a broadcast frame, already encoded once by its sender, to this client."""
         if self._should_log(action):
             message_logger.info("sent %s (broadcast): %s", action, _clip(text))
@@ -221,4 +246,4 @@ class ChanxWebsocketConsumerMixin:
             await self.send_text(self.codec.group_complete_text)
 
 
-__all__ = ["HANDLER_FAILED", "ChanxWebsocketConsumerMixin", "ConsumerOptions"]
+__all__ = ["HANDLER_FAILED", "ChanxWebsocketConsumerMixin", "ConsumerOptions", "EventT"]

@@ -6,9 +6,10 @@ is created (see :mod:`chanx.core.discovery`), so decorating costs nothing per me
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, overload
 
 from chanx.messages.base import BaseMessage
 
@@ -42,14 +43,22 @@ class ChannelInfo:
     tags: tuple[str, ...] = ()
 
 
-OutputTypes = type[BaseMessage] | Sequence[type[BaseMessage]] | None
+OutputTypes = type[BaseMessage] | Sequence[type[BaseMessage]] | types.UnionType | None
+"""What ``output_type=`` takes: one class, a list or tuple of them, or a union ``A | B``.
+
+``typing.Union[A, B]`` works as well at run time (type checkers type it differently).
+"""
 
 
 def _as_tuple(output_type: OutputTypes) -> tuple[type[BaseMessage], ...] | None:
+    """The declared output classes as a tuple; discovery checks each when the class is made."""
     if output_type is None:
         return None
     if isinstance(output_type, type):
         return (output_type,)
+    if isinstance(output_type, types.UnionType) or get_origin(output_type) is Union:
+        # `A | None` declares A: None only says the handler may send nothing.
+        return tuple(arg for arg in get_args(output_type) if arg is not type(None))
     return tuple(output_type)
 
 
@@ -109,7 +118,8 @@ def ws_handler(
     The message type comes from the annotation of the method's one parameter (or
     ``input_type=``); its ``Literal`` action routes frames here. What the method returns
     is sent back to the sender; the reply type comes from the return annotation (or
-    ``output_type=``, one class or several) and is documented in the AsyncAPI schema::
+    ``output_type=``: one class, a list of them or a union ``A | B``) and is documented in
+    the AsyncAPI schema::
 
         @ws_handler(summary="Answer a ping")
         async def handle_ping(self, message: PingMessage) -> PongMessage:

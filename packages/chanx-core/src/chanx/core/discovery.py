@@ -4,14 +4,20 @@ Everything a consumer needs per frame is computed here, when the class is create
 which method handles which action, and one Pydantic ``TypeAdapter`` over the
 discriminated union of the messages it accepts, so a frame is parsed and validated in
 a single call. Mistakes are reported here too, naming the class, the method and the fix.
+
+Two class-level declarations are read here as well: the consumer's event type parameter
+(``AsyncJsonWebsocketConsumer[ChatEvent]``, the events it accepts) and its
+``passthrough_events`` (events forwarded to the client as they are, merged across the
+inheritance chain).
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -49,6 +55,7 @@ class ConsumerSpec:
     event_handlers: dict[str, HandlerInfo]
     incoming_adapter: TypeAdapter[BaseMessage] | None
     event_adapter: TypeAdapter[BaseMessage] | None
+    declared_events: tuple[type[BaseMessage], ...] = ()
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -66,8 +73,13 @@ class ConsumerSpec:
 
     @property
     def event_types(self) -> list[type[BaseMessage]]:
-        """The server-side events this consumer handles."""
+        """The server-side events this consumer handles (``passthrough_events`` included)."""
         return _unique(info.input_type for info in self.event_handlers.values())
+
+    @property
+    def accepted_events(self) -> list[type[BaseMessage]]:
+        """The events of the consumer's type parameter, then any other event it handles."""
+        return _unique([*self.declared_events, *self.event_types])
 
 
 def _unique(items: typing.Iterable[type[BaseMessage]]) -> list[type[BaseMessage]]:
@@ -107,7 +119,7 @@ def _handler_options(value: Any) -> HandlerOptions | None:
 def _refuse_replaced_attribute(cls: type, name: str) -> None:
     """Refuse a handler that takes the place of a non-handler attribute of a base class.
 
-    The consumer calls its own methods by name (``handle_frame``, ``handle_broadcast``,
+    The consumer calls its own methods by name (``chanx_handle_frame``, ``chanx_handle_broadcast``,
     Channels' ``dispatch``, ``send``...), so a handler named like one of them breaks the
     consumer at run time. A definition further along the MRO counts unless it is a handler
     itself or a plain override of one (a subclass of a class that declared the handler).
@@ -233,6 +245,111 @@ def _handler_info(cls: type, name: str, func: Any, options: HandlerOptions) -> H
     )
 
 
+EVENT_PARAMETER_ATTR = "__chanx_event_parameter__"
+"""Where a consumer class keeps the event type it was parametrised with (a TypeVar if none)."""
+
+
+def event_parameter(cls: type) -> Any:
+    """The event type ``cls`` was given, directly or through its parents.
+
+    ``class Chat(AsyncJsonWebsocketConsumer[ChatEvent])`` gives ``ChatEvent``; a subclass
+    without brackets keeps its parent's; a generic intermediate class
+    (``class Base(AsyncJsonWebsocketConsumer[E])``, then ``Base[ChatEvent]``) passes the
+    argument through. A consumer never parametrised gives the base class's ``TypeVar``.
+    Read once, when the class is created, from ``__orig_bases__``.
+    """
+    for base in vars(cls).get("__orig_bases__", ()):
+        origin = get_origin(base)
+        if not (isinstance(origin, type) and hasattr(origin, EVENT_PARAMETER_ATTR)):
+            continue
+        inherited = getattr(origin, EVENT_PARAMETER_ATTR)
+        parameters = getattr(origin, "__parameters__", ())
+        if isinstance(inherited, typing.TypeVar) and inherited in parameters:
+            return get_args(base)[parameters.index(inherited)]
+        return inherited
+    return getattr(cls, EVENT_PARAMETER_ATTR, None)
+
+
+def _declared_events(cls: type) -> tuple[type[BaseMessage], ...]:
+    """The event classes named by the type parameter; empty when there is none to read.
+
+    ``BaseMessage`` itself (the default), a ``TypeVar``, ``Any`` or a string forward
+    reference declare nothing; anything else must be message classes or a union of them.
+    """
+    parameter = getattr(cls, EVENT_PARAMETER_ATTR, None)
+    if parameter is None or parameter is BaseMessage or parameter is Any:
+        return ()
+    if isinstance(parameter, (typing.TypeVar, str, typing.ForwardRef)):
+        return ()
+    found, other = _message_types_in(parameter)
+    if other or not found:
+        raise HandlerDefinitionError(
+            f"{cls.__qualname__}: the event type parameter {parameter!r} is not a message "
+            "class or a union of them; write e.g. "
+            "`class MyConsumer(AsyncJsonWebsocketConsumer[ChatEvent | SystemEvent])`."
+        )
+    for event in found:
+        message_actions(event, used_by=f"{cls.__qualname__} event type parameter: ")
+    return tuple(_unique(found))
+
+
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+async def _forward_event(consumer: Any, event: BaseMessage) -> BaseMessage:
+    """The handler of every passthrough event: what it returns goes to the client."""
+    return event
+
+
+def _passthrough_events(cls: type) -> list[type[BaseMessage]]:
+    """``passthrough_events`` of every class in the MRO, most derived first, each once.
+
+    Reading ``cls.passthrough_events`` would give only the nearest definition: a mixin's
+    list would hide its siblings' and the consumer's own would hide every mixin's.
+    """
+    merged: list[type[BaseMessage]] = []
+    for klass in cls.__mro__:
+        declared = vars(klass).get("passthrough_events") or ()
+        if isinstance(declared, (str, bytes)) or not isinstance(declared, Iterable):
+            raise HandlerDefinitionError(
+                f"{klass.__qualname__}.passthrough_events must be a list of event message "
+                f"classes, e.g. `passthrough_events = [UserJoinedEvent]` (got {declared!r})."
+            )
+        merged += declared
+    return _unique(merged)
+
+
+def _passthrough_handlers(cls: type, explicit: dict[str, HandlerInfo]) -> list[HandlerInfo]:
+    """A forwarding handler per passthrough event no ``@event_handler`` already handles."""
+    found = []
+    for event in _passthrough_events(cls):
+        actions = message_actions(event, used_by=f"{cls.__qualname__}.passthrough_events: ")
+        handled = [action for action in actions if action in explicit]
+        if len(handled) == len(actions):
+            continue  # an explicit @event_handler takes precedence
+        if handled:
+            raise HandlerDefinitionError(
+                f"{cls.__qualname__}.passthrough_events: {event.__qualname__} has actions "
+                f"{list(actions)}, of which {handled} already have an @event_handler; handle "
+                "all of its actions or none of them."
+            )
+        label = " | ".join(actions)
+        found.append(
+            HandlerInfo(
+                name="handle_passthrough_" + _WORD_BOUNDARY.sub("_", event.__name__).lower(),
+                kind="event",
+                func=_forward_event,
+                actions=actions,
+                input_type=event,
+                output_types=(event,),
+                summary=f"Forward the {label} event to the client as it is",
+                description=None,
+                tags=(),
+            )
+        )
+    return found
+
+
 MESSAGE_PARSING = ConfigDict(cache_strings="keys")
 """How a union of messages parses JSON: as :class:`BaseMessage` does, caching keys only."""
 
@@ -240,45 +357,66 @@ MESSAGE_PARSING = ConfigDict(cache_strings="keys")
 def _union_adapter(message_types: list[type[BaseMessage]]) -> TypeAdapter[BaseMessage] | None:
     if not message_types:
         return None
-    if len(message_types) == 1:
-        return TypeAdapter(message_types[0])
-    # The union is only known at run time, so it cannot be spelled as a static type.
+    # The union is only known at run time, so it cannot be spelled as a static type. One
+    # class is a discriminated union too (of one member): a consumer with one handler then
+    # answers a missing or unknown action as one with several does (`union_tag_not_found`,
+    # `union_tag_invalid`, error locations led by the action), at the cost of one tag
+    # lookup per frame that multi-handler consumers already pay.
     union: Any = Union[tuple(message_types)]  # noqa: UP007
+    # Pydantic refuses a config for a lone model, which keeps its own (the same settings).
+    config = MESSAGE_PARSING if len(message_types) > 1 else None
     adapter: TypeAdapter[BaseMessage] = TypeAdapter(
-        Annotated[union, Field(discriminator="action")], config=MESSAGE_PARSING
+        Annotated[union, Field(discriminator="action")], config=config
     )
     return adapter
+
+
+def _add_handler(
+    cls: type, tables: dict[HandlerKind, dict[str, HandlerInfo]], info: HandlerInfo
+) -> None:
+    table = tables[info.kind]
+    for action in info.actions:
+        other = table.get(action)
+        if other is None:
+            table[action] = info
+            continue
+        if info.func is _forward_event:
+            # Explicit handlers were skipped already: the other one is a passthrough too.
+            raise HandlerDefinitionError(
+                f"{cls.__qualname__}.passthrough_events: {other.input_type.__qualname__} and "
+                f"{info.input_type.__qualname__} both have action {action!r}; list only one."
+            )
+        raise HandlerDefinitionError(
+            f"{cls.__qualname__}.{other.name} and {cls.__qualname__}.{info.name} both handle "
+            f"action {action!r}: keep one, or override the inherited handler by giving the "
+            "new method the same name."
+        )
 
 
 def discover_handlers(cls: type) -> ConsumerSpec:
     """Build the routing table of ``cls``; raise :class:`HandlerDefinitionError` on mistakes."""
     tables: dict[HandlerKind, dict[str, HandlerInfo]] = {"ws": {}, "event": {}}
     for name, func, options in _iter_decorated(cls):
-        info = _handler_info(cls, name, func, options)
-        table = tables[info.kind]
-        for action in info.actions:
-            other = table.get(action)
-            if other is not None:
-                raise HandlerDefinitionError(
-                    f"{cls.__qualname__}.{other.name} and {cls.__qualname__}.{name} both handle "
-                    f"action {action!r}: keep one, or override the inherited handler by giving "
-                    "the new method the same name."
-                )
-            table[action] = info
+        _add_handler(cls, tables, _handler_info(cls, name, func, options))
     ws, event = tables["ws"], tables["event"]
+    for info in _passthrough_handlers(cls, event):
+        _add_handler(cls, tables, info)
     return ConsumerSpec(
         consumer=cls,
         ws_handlers=ws,
         event_handlers=event,
         incoming_adapter=_union_adapter(_unique(i.input_type for i in ws.values())),
         event_adapter=_union_adapter(_unique(i.input_type for i in event.values())),
+        declared_events=_declared_events(cls),
     )
 
 
 __all__ = [
+    "EVENT_PARAMETER_ATTR",
     "ConsumerSpec",
     "HandlerDefinitionError",
     "HandlerInfo",
     "discover_handlers",
+    "event_parameter",
     "message_actions",
 ]

@@ -1,4 +1,8 @@
-"""Built-in messages the server sends: replies, errors, authentication and completion signals."""
+"""Built-in messages the server sends: replies, errors, authentication and completion signals.
+
+The class docstrings become the messages' descriptions in AsyncAPI documents, which are
+CommonMark: code is marked with single backticks, not reStructuredText's double ones.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from chanx.messages.base import BaseMessage
 
 
 class PongMessage(BaseMessage):
-    """The answer to a ``PingMessage``."""
+    """The answer to a `PingMessage`."""
 
     action: Literal["pong"] = "pong"
     payload: None = None
@@ -25,7 +29,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorPayload(BaseModel):
-    """What went wrong. ``errors`` lists validation problems when there are any.
+    """What went wrong. `errors` lists validation problems when there are any.
 
     The client's input is never echoed back, so a huge or hostile frame cannot be
     reflected and nothing internal (exception text, tracebacks) leaks.
@@ -59,21 +63,21 @@ class AuthenticationMessage(BaseMessage):
 
 
 class CompleteMessage(BaseMessage):
-    """Sent after each client frame was fully handled (with ``SEND_COMPLETION``)."""
+    """Sent after each client frame was fully handled (with `SEND_COMPLETION`)."""
 
     action: Literal["complete"] = "complete"
     payload: None = None
 
 
 class GroupCompleteMessage(BaseMessage):
-    """Sent after each broadcast delivered to this client (with ``SEND_COMPLETION``)."""
+    """Sent after each broadcast delivered to this client (with `SEND_COMPLETION`)."""
 
     action: Literal["group_complete"] = "group_complete"
     payload: None = None
 
 
 class EventCompleteMessage(BaseMessage):
-    """Sent after each server-side event handled for this client (with ``SEND_COMPLETION``)."""
+    """Sent after each server-side event handled for this client (with `SEND_COMPLETION`)."""
 
     action: Literal["event_complete"] = "event_complete"
     payload: None = None

@@ -10,6 +10,7 @@ of layers chanx knows nothing about: it adds nothing and touches nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from chanx.channels.outage import LayerHealth
@@ -47,8 +48,13 @@ class LayerAdapter:
         name: str = await self.layer.new_channel()
         return name
 
-    async def close_channel(self, channel_name: str) -> None:
-        """Forget ``channel_name``; called after the connection's last ``receive`` ended."""
+    def close_channel(self, channel_name: str) -> Awaitable[None] | None:
+        """Forget ``channel_name``; called after the connection's last ``receive`` ended.
+
+        Returns what is left to await, if anything: most layers need no I/O for this, and
+        a connection's close then costs no task.
+        """
+        return None
 
     async def probe(self) -> None:
         """One cheap round trip that fails while the layer is unreachable."""

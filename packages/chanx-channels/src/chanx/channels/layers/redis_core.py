@@ -186,7 +186,7 @@ class RedisCoreAdapter(LayerAdapter):
             live.add(name)
         return name
 
-    async def close_channel(self, channel_name: str) -> None:
+    def close_channel(self, channel_name: str) -> None:
         """Drop the channel's buffer and any message for it that arrives later.
 
         Only after the consumer's last ``receive`` ended: channels_redis deletes the

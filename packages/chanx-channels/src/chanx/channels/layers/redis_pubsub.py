@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 from chanx.channels.layers.base import PROBE_CHANNEL, LayerAdapter
 from chanx.channels.outage import layer_failures
@@ -70,7 +71,11 @@ class RedisPubSubAdapter(LayerAdapter):
         except layer_failures():
             pass  # nothing to close on a Redis that is gone
 
-    async def close_channel(self, channel_name: str) -> None:
+    def close_channel(self, channel_name: str) -> Awaitable[None]:
+        """Unsubscribe the channel (see :meth:`_unsubscribe`)."""
+        return self._unsubscribe(channel_name)
+
+    async def _unsubscribe(self, channel_name: str) -> None:
         """Make sure the channel is unsubscribed, whatever happened to its last receive.
 
         The layer unsubscribes when a receive is cancelled, but a second cancellation
