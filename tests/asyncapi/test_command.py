@@ -60,7 +60,7 @@ def test_json_format(assert_valid: Validate) -> None:
     out, _ = run("--format", "json")
     document = json.loads(out)
     assert_valid(document)
-    assert "chat_room_ws_chat_room_name.handle_chat" in document["operations"]
+    assert "chatRoomHandleChat" in document["operations"]
 
 
 def test_metadata_options_override_the_settings(assert_valid: Validate) -> None:
@@ -107,8 +107,8 @@ def test_custom_discovery_class() -> None:
         "--format=json", "--discovery-class=tests.asyncapi.discovery_classes.QuietOnlyDiscovery"
     )
     document = json.loads(out)
-    assert list(document["channels"]) == ["QuietConsumer"]
-    assert document["channels"]["QuietConsumer"]["parameters"] == {
+    assert list(document["channels"]) == ["quiet"]
+    assert document["channels"]["quiet"]["parameters"] == {
         "slot": {"description": "Which slot to join."}
     }
 
@@ -163,6 +163,47 @@ def test_check_fails_with_a_diff_when_the_file_drifted(tmp_path: Path) -> None:
 def test_check_of_a_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="does not exist; generate it with --file"):
         run("--check", str(tmp_path / "nope.yaml"))
+    with pytest.raises(CommandError, match="does not exist; generate it with --file"):
+        run("--check", "--file", str(tmp_path / "nope.yaml"))
+
+
+def test_check_flag_compares_the_file_option_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "schema.json"
+    run("--file", str(target), "--title=Pinned")
+    _, err = run("--check", "--file", str(target), "--title=Pinned")
+    assert "is up to date" in err
+    # The flag may come after --file too, as with makemigrations.
+    _, err = run("--file", str(target), "--check", "--title=Pinned")
+    assert "is up to date" in err
+    committed = target.read_text()
+    with pytest.raises(CommandError) as caught:
+        run("--check", "--file", str(target), "--title=Renamed")
+    assert "is out of date" in str(caught.value)
+    assert '+    "title": "Renamed",' in str(caught.value)
+    assert target.read_text() == committed
+
+
+def test_check_flag_as_call_command_keyword(tmp_path: Path) -> None:
+    target = tmp_path / "schema.yaml"
+    run("--file", str(target))
+    err = StringIO()
+    call_command("generate_asyncapi_schema", check=True, file=str(target), stderr=err)
+    assert "is up to date" in err.getvalue()
+
+
+def test_check_flag_without_a_file_says_how_to_name_it() -> None:
+    with pytest.raises(CommandError, match=r"--check needs the file to compare: --check --file"):
+        run("--check")
+
+
+def test_check_and_file_naming_different_files_is_refused(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    run("--file", str(first))
+    with pytest.raises(CommandError, match="name different files"):
+        run("--check", str(first), "--file", str(second))
+    assert not second.exists()
+    _, err = run("--check", str(first), "--file", str(first))
+    assert "is up to date" in err
 
 
 def test_check_drift_exits_non_zero_from_manage_py(tmp_path: Path) -> None:
@@ -185,10 +226,12 @@ def test_check_drift_exits_non_zero_from_manage_py(tmp_path: Path) -> None:
 
     assert manage_py("--file", str(target)).returncode == 0
     assert manage_py("--check", str(target)).returncode == 0
+    assert manage_py("--check", "--file", str(target)).returncode == 0
     target.write_text(target.read_text().replace("3.0.0", "2.6.0", 1))
-    drift = manage_py("--check", str(target))
-    assert drift.returncode == 1
-    assert "is out of date" in drift.stderr
+    for args in (["--check", str(target)], ["--check", "--file", str(target)]):
+        drift = manage_py(*args)
+        assert drift.returncode == 1, args
+        assert "is out of date" in drift.stderr
 
 
 def test_output_is_byte_identical_across_runs(tmp_path: Path) -> None:

@@ -52,10 +52,10 @@ def test_channel_has_the_route_address_and_a_parameter_per_placeholder(
         WebSocketRoute("/ws/notes/{user_id}/{topic}/", consumers.NotesConsumer),
     )
     assert_valid(doc)
-    chat = doc["channels"]["chat_room"]
+    chat = doc["channels"]["chatRoom"]
     assert chat["address"] == "/ws/chat/{room_name}/"
     assert chat["parameters"] == {"room_name": {"description": "Room."}}
-    notes = doc["channels"]["NotesConsumer"]
+    notes = doc["channels"]["notes"]
     assert notes["parameters"] == {"user_id": {}, "topic": {}}
 
 
@@ -75,60 +75,60 @@ def test_channel_is_described_by_its_own_channel_decorator_else_name_and_docstri
         WebSocketRoute("/d/", consumers.QuietConsumer),
     )
     channels = doc["channels"]
-    assert channels["chat_room"]["title"] == "chat room"
-    assert channels["chat_room"]["description"] == "Chat with everyone in a room."
-    assert channels["chat_room"]["tags"] == [{"name": "chat"}, {"name": "rooms"}]
-    assert channels["NotesConsumer"]["description"].startswith("Private notes")
+    assert channels["chatRoom"]["title"] == "chat room"
+    assert channels["chatRoom"]["description"] == "Chat with everyone in a room."
+    assert channels["chatRoom"]["tags"] == [{"name": "chat"}, {"name": "rooms"}]
+    assert channels["notes"]["description"].startswith("Private notes")
     # A subclass is another endpoint: it does not take its parent's @channel name.
-    assert channels["LoudChat"]["title"] == "LoudChat"
-    assert channels["LoudChat"]["description"] == "Shouted chat."
+    assert channels["loudChat"]["title"] == "LoudChat"
+    assert channels["loudChat"]["description"] == "Shouted chat."
     # No docstring of its own: nothing inherited from the chanx base consumer either.
-    assert "description" not in channels["QuietConsumer"]
+    assert "description" not in channels["quiet"]
 
 
 def test_ws_handler_becomes_receive_operation_with_its_outputs_as_reply() -> None:
     doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer))
-    op = doc["operations"]["chat_room.handle_chat"]
+    op = doc["operations"]["chatRoomHandleChat"]
     assert op == {
         "action": "receive",
-        "channel": {"$ref": "#/channels/chat_room"},
+        "channel": {"$ref": "#/channels/chatRoom"},
         "summary": "Post a chat line",
         "description": "Broadcast to the whole room, the sender included.",
-        "messages": [{"$ref": "#/channels/chat_room/messages/SendChat"}],
+        "messages": [{"$ref": "#/channels/chatRoom/messages/SendChat"}],
         "reply": {
-            "channel": {"$ref": "#/channels/chat_room"},
-            "messages": [{"$ref": "#/channels/chat_room/messages/ChatPosted"}],
+            "channel": {"$ref": "#/channels/chatRoom"},
+            "messages": [{"$ref": "#/channels/chatRoom/messages/ChatPosted"}],
         },
         "tags": [{"name": "chat"}],
     }
-    ping = doc["operations"]["chat_room.handle_ping"]
+    ping = doc["operations"]["chatRoomHandlePing"]
     assert ping["summary"] == "Check the connection"
     assert ping["tags"] == [{"name": "health"}]
 
 
 def test_docstring_gives_summary_and_description_of_an_undecorated_handler() -> None:
     doc = generate(WebSocketRoute("/ws/notes/", consumers.NotesConsumer))
-    op = doc["operations"]["NotesConsumer.handle_chat"]
+    op = doc["operations"]["notesHandleChat"]
     assert op["summary"] == "Keep a note."
     assert op["description"] == "The note comes back as posted."
 
 
 def test_event_handler_outputs_become_a_send_operation() -> None:
     doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer))
-    op = doc["operations"]["chat_room.on_notice"]
+    op = doc["operations"]["chatRoomOnNotice"]
     assert op["action"] == "send"
     assert op["summary"] == "Relay a system notice"
-    assert op["messages"] == [{"$ref": "#/channels/chat_room/messages/NoticeDelivered"}]
+    assert op["messages"] == [{"$ref": "#/channels/chatRoom/messages/NoticeDelivered"}]
     # The event itself comes from server code, never from the client: not a channel message.
-    assert "SystemNotice" not in doc["channels"]["chat_room"]["messages"]
+    assert "SystemNotice" not in doc["channels"]["chatRoom"]["messages"]
 
 
 def test_every_outgoing_message_has_a_send_operation() -> None:
     doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer))
     sends = {
-        key.removeprefix("chat_room.send.")
+        key.removeprefix("chatRoomSend")
         for key, op in doc["operations"].items()
-        if op["action"] == "send" and ".send." in key
+        if op["action"] == "send" and key.startswith("chatRoomSend")
     }
     assert sends == {
         "PongMessage",
@@ -139,7 +139,7 @@ def test_every_outgoing_message_has_a_send_operation() -> None:
         "GroupCompleteMessage",
         "EventCompleteMessage",
     }
-    error = doc["operations"]["chat_room.send.ErrorMessage"]
+    error = doc["operations"]["chatRoomSendErrorMessage"]
     assert error["summary"].startswith("Sent when a frame cannot be handled")
 
 
@@ -148,7 +148,7 @@ def test_consumer_without_handlers_documents_errors_and_completion_only(
 ) -> None:
     doc = generate(WebSocketRoute("/ws/quiet/", consumers.QuietConsumer))
     assert_valid(doc)
-    assert sorted(doc["channels"]["QuietConsumer"]["messages"]) == [
+    assert sorted(doc["channels"]["quiet"]["messages"]) == [
         "CompleteMessage",
         "ErrorMessage",
         "GroupCompleteMessage",
@@ -161,8 +161,8 @@ def test_authentication_message_only_for_consumers_with_an_authenticator() -> No
         WebSocketRoute("/ws/chat/", consumers.ChatConsumer),
         WebSocketRoute("/ws/notes/", consumers.NotesConsumer),
     )
-    assert "AuthenticationMessage" in doc["channels"]["chat_room"]["messages"]
-    assert "AuthenticationMessage" not in doc["channels"]["NotesConsumer"]["messages"]
+    assert "AuthenticationMessage" in doc["channels"]["chatRoom"]["messages"]
+    assert "AuthenticationMessage" not in doc["channels"]["notes"]["messages"]
     auth = doc["components"]["schemas"]["AuthenticationPayload"]
     assert list(auth["properties"]) == ["status_code", "status_text", "data"]
 
@@ -189,7 +189,7 @@ def test_models_shared_by_several_consumers_are_defined_once() -> None:
     assert "ChatPayload" in schemas and "Author" in schemas
     assert [key for key in schemas if "ChatPayload" in key] == ["ChatPayload"]
     # Both channels point at the same message component.
-    for channel_key in ("chat_room", "NotesConsumer"):
+    for channel_key in ("chatRoom", "notes"):
         messages = doc["channels"][channel_key]["messages"]
         assert messages["SendChat"] == {"$ref": "#/components/messages/SendChat"}
 
@@ -283,11 +283,14 @@ def test_one_consumer_at_two_addresses_gets_two_channels(assert_valid: Validate)
         WebSocketRoute("/legacy/chat/{room_name}.json", consumers.ChatConsumer),
     )
     assert_valid(doc)
-    assert sorted(doc["channels"]) == [
-        "chat_room_legacy_chat_room_name_.json",
-        "chat_room_ws_chat_room_name",
-    ]
-    assert "chat_room_ws_chat_room_name.handle_chat" in doc["operations"]
+    # The first route keeps the plain id; the later one is told apart by its address.
+    assert list(doc["channels"]) == ["chatRoom", "chatRoomLegacyChatRoomNameJson"]
+    assert doc["channels"]["chatRoomLegacyChatRoomNameJson"]["address"] == (
+        "/legacy/chat/{room_name}.json"
+    )
+    assert {"chatRoomHandleChat", "chatRoomLegacyChatRoomNameJsonHandleChat"} <= set(
+        doc["operations"]
+    )
 
 
 def test_info_and_servers_are_taken_as_given(assert_valid: Validate) -> None:
@@ -403,7 +406,7 @@ def test_event_completion_is_documented_only_for_consumers_with_event_handlers()
         WebSocketRoute("/notes/", consumers.NotesConsumer),
     )
     assert "EventCompleteMessage" in doc["channels"]["pings"]["messages"]
-    assert "EventCompleteMessage" not in doc["channels"]["NotesConsumer"]["messages"]
+    assert "EventCompleteMessage" not in doc["channels"]["notes"]["messages"]
     assert doc["components"]["messages"]["CompleteMessage"]["summary"].startswith(
         "Sent after each client frame"
     )

@@ -11,15 +11,21 @@ What each consumer becomes:
   named and described by ``@channel`` on the class (else its name and docstring);
 * a **receive** operation per ``@ws_handler``, whose ``reply`` lists the handler's
   output types;
-* a **send** operation per ``@event_handler`` that has outputs, and one per other message
-  the server may send: replies, broadcasts declared with ``output_type``, the built-in
+* a **send** operation per ``@event_handler`` that has outputs (``passthrough_events``
+  count as handlers whose output is the event itself), and one per other message the
+  server may send: replies, broadcasts declared with ``output_type``, the built-in
   ``error`` (any frame can get one), ``authentication`` (when the consumer has an
-  ``authenticator_class``) and the completion signals (sent with ``SEND_COMPLETION``).
+  ``authenticator_class``) and the completion signals (sent with ``SEND_COMPLETION``);
+* an ``x-chanx-events`` list on the channel naming the server-side events the consumer
+  accepts (its type parameter's and the ones it handles); events are not channel
+  messages, since they never cross the WebSocket as such.
 
 Payload schemas come from Pydantic in one pass over every message, so a model shared by
 several messages or consumers is defined once in ``components/schemas``, and two different
-models with the same class name get module-qualified names. The output is deterministic:
-the same routes give the same document, byte for byte once rendered.
+models with the same class name get module-qualified names. Channel and operation ids are
+identifiers (``chatDetail``, ``chatDetailHandlePing``; see :mod:`chanx.asyncapi.naming`).
+The output is deterministic: the same routes give the same document, byte for byte once
+rendered.
 """
 
 from __future__ import annotations
@@ -43,8 +49,10 @@ from chanx.asyncapi.models import (
     Parameter,
     Reference,
     Server,
+    ServerEvent,
     Tag,
 )
+from chanx.asyncapi.naming import channel_ids, channel_name, claim, operation_id
 from chanx.core.decorators import CHANNEL_ATTR, ChannelInfo
 from chanx.core.discovery import ConsumerSpec, HandlerInfo, message_actions
 from chanx.core.wire import DEFAULT_ACTION_KEY
@@ -58,8 +66,6 @@ from chanx.messages.outgoing import (
 )
 
 _PLACEHOLDER = re.compile(r"{([^{}]+)}")
-# Component and channel keys must match ^[\w\d.\-_]+$ in the specification.
-_KEY_UNSAFE = re.compile(r"[^\w.\-]+")
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,7 @@ class _ChannelPlan:
     info: ChannelInfo
     incoming: list[type[BaseMessage]]
     outgoing: list[type[BaseMessage]]
+    events: list[type[BaseMessage]]
 
 
 def _consumer_spec(route: WebSocketRoute) -> ConsumerSpec:
@@ -205,25 +212,26 @@ def _plan_channels(routes: Sequence[WebSocketRoute]) -> list[_ChannelPlan]:
                 info=info,
                 incoming=spec.incoming_types,
                 outgoing=_outgoing(spec),
+                events=spec.accepted_events,
             )
         )
-    # A name shared by several routes (one consumer mounted twice) is made unique with
-    # the address, for every route that has it: keys then do not depend on route order.
-    names = [_safe_key(plan.info.name or "") for plan in plans]
-    for plan, name in zip(plans, names, strict=True):
-        plan.key = name if names.count(name) == 1 else f"{name}_{_safe_key(plan.route.address)}"
-    keys = [plan.key for plan in plans]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    pairs = [(plan.route.address, plan.route.consumer) for plan in plans]
+    duplicates = sorted(
+        {
+            f"{address} ({consumer.__qualname__})"
+            for address, consumer in pairs
+            if pairs.count((address, consumer)) > 1
+        }
+    )
     if duplicates:
         raise ValueError(
             f"Routes {duplicates} are documented twice (same consumer at the same address); "
             "remove the duplicate route."
         )
+    ids = channel_ids([(channel_name(plan.route.consumer), plan.route.address) for plan in plans])
+    for plan, channel_id in zip(plans, ids, strict=True):
+        plan.key = channel_id
     return plans
-
-
-def _safe_key(text: str) -> str:
-    return _KEY_UNSAFE.sub("_", text).strip("_") or "root"
 
 
 def _component_messages(message_keys: Mapping[type[BaseMessage], str]) -> dict[str, Message]:
@@ -238,6 +246,22 @@ def _component_messages(message_keys: Mapping[type[BaseMessage], str]) -> dict[s
             payload=Reference(ref=SCHEMA_REF.format(model=key)),
         )
     return dict(sorted(messages.items()))
+
+
+def _server_events(classes: Sequence[type[BaseMessage]]) -> list[ServerEvent] | None:
+    """How the channel lists the events its consumer accepts, in declaration order."""
+    events = []
+    for cls in classes:
+        summary, description = _split_doc(_own_doc(cls))
+        events.append(
+            ServerEvent(
+                name=" | ".join(message_actions(cls)),
+                title=cls.__name__,
+                summary=summary,
+                description=description,
+            )
+        )
+    return events or None
 
 
 def _split_doc(doc: str | None) -> tuple[str | None, str | None]:
@@ -260,6 +284,11 @@ class _DocumentBuilder:
         self.message_keys = message_keys
         self.channels: dict[str, Channel] = {}
         self.operations: dict[str, Operation] = {}
+        self._operation_ids: set[str] = set()
+
+    def _operation_id(self, channel_key: str, *parts: str) -> str:
+        """A new operation id of this channel, numbered if an earlier operation has it."""
+        return claim(operation_id(channel_key, *parts), self._operation_ids)
 
     def add_channel(self, plan: _ChannelPlan) -> None:
         route, spec, key = plan.route, plan.spec, plan.key
@@ -273,14 +302,13 @@ class _DocumentBuilder:
             },
             parameters=_parameters(route),
             tags=_tags(plan.info.tags),
+            events=_server_events(plan.events),
         )
         channel_ref = Reference(ref=f"#/channels/{key}")
-        for handler in spec.ws_handlers.values():
-            op_key = f"{key}.{handler.name}"
-            if op_key in self.operations:
-                continue
+        # A handler of a message with several actions is in the table once per action.
+        for handler in {info.name: info for info in spec.ws_handlers.values()}.values():
             replies = self._refs(key, handler.output_types)
-            self.operations[op_key] = self._operation(
+            self.operations[self._operation_id(key, handler.name)] = self._operation(
                 "receive",
                 channel_ref,
                 handler,
@@ -288,12 +316,11 @@ class _DocumentBuilder:
                 reply=OperationReply(channel=channel_ref, messages=replies) if replies else None,
             )
         covered: set[type[BaseMessage]] = set()
-        for handler in spec.event_handlers.values():
-            op_key = f"{key}.{handler.name}"
-            if not handler.output_types or op_key in self.operations:
+        for handler in {info.name: info for info in spec.event_handlers.values()}.values():
+            if not handler.output_types:
                 continue
             covered.update(handler.output_types)
-            self.operations[op_key] = self._operation(
+            self.operations[self._operation_id(key, handler.name)] = self._operation(
                 "send", channel_ref, handler, self._refs(key, handler.output_types)
             )
         for cls in plan.outgoing:
@@ -301,7 +328,7 @@ class _DocumentBuilder:
                 continue
             summary, description = _split_doc(_own_doc(cls))
             action = " | ".join(message_actions(cls))
-            self.operations[f"{key}.send.{self.message_keys[cls]}"] = Operation(
+            self.operations[self._operation_id(key, "send", self.message_keys[cls])] = Operation(
                 action="send",
                 channel=channel_ref,
                 summary=summary or f"Send {action}",

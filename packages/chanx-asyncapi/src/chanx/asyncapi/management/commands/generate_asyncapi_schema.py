@@ -5,13 +5,15 @@ schema view renders it. Besides writing the document it guards it in CI:
 
 * ``--validate`` checks it against the AsyncAPI 3.0.0 JSON Schema bundled with this
   package (needs ``jsonschema``) and fails listing every violation;
-* ``--check FILE`` fails when ``FILE`` differs from what would be generated now, so a
-  committed schema cannot drift from the code.
+* ``--check --file FILE`` (or ``--check FILE``) fails when ``FILE`` differs from what
+  would be generated now, so a committed schema cannot drift from the code. Like
+  ``makemigrations --check``, it never writes.
 
 Examples::
 
     python manage.py generate_asyncapi_schema --format yaml --file schema.yaml
     python manage.py generate_asyncapi_schema --format json --validate
+    python manage.py generate_asyncapi_schema --check --file schema.yaml
     python manage.py generate_asyncapi_schema --base-url wss://api.example.com --check schema.yaml
 """
 
@@ -37,13 +39,34 @@ def _format_for(explicit: str | None, path: str | None) -> DocumentFormat:
     return "yaml"
 
 
+def _check_target(check: str | bool | None, file: str | None) -> str | None:
+    """The file ``--check`` compares: its own value, else ``--file``'s; None without --check.
+
+    A bare ``--check`` is ``True`` (also ``call_command(..., check=True, file=...)``).
+    """
+    if check is None or check is False:
+        return None
+    if check is True:
+        if not file:
+            raise CommandError(
+                "--check needs the file to compare: --check --file PATH (or --check PATH)."
+            )
+        return file
+    if file and file != check:
+        raise CommandError(
+            f"--check {check} and --file {file} name different files; --check compares "
+            "without writing, so give the file once: --check --file PATH."
+        )
+    return str(check)
+
+
 class Command(BaseCommand):
     """Generate, validate or check the project's AsyncAPI document."""
 
     help = (
         "Generate the AsyncAPI 3.0 document of the project's WebSocket routes "
         "(YAML by default) to stdout or --file; --validate checks it against the "
-        "specification, --check FILE fails when FILE is out of date."
+        "specification, --check --file FILE (or --check FILE) fails when FILE is out of date."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -75,12 +98,16 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--check",
+            nargs="?",
+            const=True,
             metavar="FILE",
-            help="Exit with an error if FILE differs from the generated document.",
+            help="Exit with an error if the file (given here or with --file) differs from the "
+            "generated document; writes nothing.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Build the document, then validate, check, write or print it as asked."""
+        check, target = _check_target(options["check"], options["file"]), options["file"]
         try:
             document = build_document(
                 DocumentOptions(
@@ -95,7 +122,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["validate"]:
             self._validate(document)
-        check, target = options["check"], options["file"]
         text = render_document(document, _format_for(options["format"], check or target))
         if check:
             self._check(Path(check), text)
