@@ -44,9 +44,7 @@ def test_schema_view_answers_json_by_default(client: Client, assert_valid: Valid
     assert response["Content-Type"].split(";")[0] == "application/json"
     document = json.loads(response.content)
     assert_valid(document)
-    assert document["channels"]["chat_room_ws_chat_room_name"]["address"] == (
-        "/ws/chat/{room_name}/"
-    )
+    assert document["channels"]["chatRoom"]["address"] == ("/ws/chat/{room_name}/")
 
 
 def test_schema_view_answers_yaml_when_asked(client: Client, assert_valid: Validate) -> None:
@@ -149,13 +147,13 @@ def test_changing_asgi_application_changes_the_document() -> None:
     request = RequestFactory().get("/")
     with override_settings(ASGI_APPLICATION="tests.asyncapi.asgi.single_application"):
         single = asyncapi_views.generate_asyncapi_schema(request)
-    assert list(single["channels"]) == ["NotesConsumer"]
+    assert list(single["channels"]) == ["notes"]
     assert len(asyncapi_views.generate_asyncapi_schema(request)["channels"]) == 5
 
 
 def test_schema_view_can_use_a_custom_discovery_class(client: Client) -> None:
     document = json.loads(client.get("/asyncapi/custom-schema/").content)
-    assert document["channels"]["QuietConsumer"]["address"] == "/custom/{slot}/"
+    assert document["channels"]["quiet"]["address"] == "/custom/{slot}/"
 
 
 @with_asyncapi_app
@@ -164,10 +162,12 @@ def test_docs_page_embeds_the_schema_and_loads_the_bundled_ui(client: Client) ->
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     html = response.content.decode()
-    ui = "/static/chanx_asyncapi/react-component/"
-    assert f'<link rel="stylesheet" href="{ui}styles/default.min.css">' in html
-    assert f'<script src="{ui}browser/standalone/index.js"></script>' in html
-    assert '<script src="/static/chanx_asyncapi/docs.js"></script>' in html
+    # The page's files come from the page's own URL: no static files setup needed.
+    ui = "/asyncapi/docs/?asset=react-component%2F"
+    assert f'<link rel="stylesheet" href="{ui}styles%2Fdefault.min.css&amp;v=' in html
+    assert f'<script src="{ui}browser%2Fstandalone%2Findex.js&amp;v=' in html
+    assert '<script src="/asyncapi/docs/?asset=docs.js&amp;v=' in html
+    assert "/static/" not in html
     assert "<title>AsyncAPI Documentation</title>" in html
     start = html.index('<script id="asyncapi-schema" type="application/json">')
     data = html[start:].split(">", 1)[1].split("</script>", 1)[0]
@@ -214,3 +214,108 @@ def test_bundled_ui_files_are_found_by_the_staticfiles_finders() -> None:
             "chanx_asyncapi/react-component/LICENSE",
         ):
             assert finders.find(name), name
+
+
+# Content negotiation: Accept chooses the format when ?format= does not.
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("application/yaml", "application/yaml"),
+        ("application/vnd.aai.asyncapi+yaml", "application/vnd.aai.asyncapi+yaml"),
+        ("application/vnd.aai.asyncapi+yaml;version=3.0.0", "application/vnd.aai.asyncapi+yaml"),
+        ("text/yaml", "text/yaml"),
+        ("application/x-yaml", "application/x-yaml"),
+        ("text/html, application/yaml;q=0.9, */*;q=0.8", "application/yaml"),
+        ("application/json;q=0.5, application/yaml", "application/yaml"),
+        ("application/vnd.aai.asyncapi+json", "application/vnd.aai.asyncapi+json"),
+        ("application/yaml;q=0.2, application/json", "application/json"),
+        ("application/yaml;q=0, */*", "application/json"),
+        ("*/*;q=0.8, application/yaml;q=0.8", "application/yaml"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "application/json"),
+        ("", "application/json"),
+    ],
+)
+def test_accept_header_chooses_the_format(client: Client, accept: str, content_type: str) -> None:
+    response = client.get("/asyncapi/schema/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    assert "Accept" in response["Vary"]
+    expected = json.loads(client.get("/asyncapi/schema/?format=json").content)
+    if "yaml" in content_type:
+        assert not response.content.lstrip().startswith(b"{")
+        assert yaml.safe_load(response.content) == expected
+    else:
+        assert json.loads(response.content) == expected
+
+
+def test_format_parameter_beats_the_accept_header(client: Client) -> None:
+    response = client.get("/asyncapi/schema/?format=json", HTTP_ACCEPT="application/yaml")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(response.content)["asyncapi"] == "3.0.0"
+    bad = client.get("/asyncapi/schema/?format=xml", HTTP_ACCEPT="application/yaml")
+    assert bad.status_code == 400
+
+
+# Serve permissions: public by default, ASYNCAPI_SERVE_PERMISSIONS or the view's own.
+
+
+@with_asyncapi_app
+def test_views_are_public_by_default(client: Client) -> None:
+    assert asyncapi_views.AsyncAPISchemaView.serve_permissions is None
+    assert client.get("/asyncapi/schema/").status_code == 200
+    assert client.get("/asyncapi/docs/").status_code == 200
+
+
+@with_asyncapi_app
+def test_serve_permissions_setting_guards_both_views(client: Client) -> None:
+    chanx = {"ASYNCAPI_SERVE_PERMISSIONS": ["tests.asyncapi.permissions.with_docs_header"]}
+    with override_settings(CHANX=chanx):
+        assert client.get("/asyncapi/schema/").status_code == 403
+        assert client.get("/asyncapi/schema/?format=yaml").status_code == 403
+        assert client.get("/asyncapi/docs/").status_code == 403
+        assert client.get("/asyncapi/schema/", HTTP_X_DOCS="yes").status_code == 200
+        assert client.get("/asyncapi/docs/", HTTP_X_DOCS="yes").status_code == 200
+
+
+def test_every_listed_check_must_allow(client: Client) -> None:
+    from tests.asyncapi.permissions import with_docs_header
+
+    # Objects work as well as dotted paths.
+    chanx = {"ASYNCAPI_SERVE_PERMISSIONS": [with_docs_header, "tests.asyncapi.permissions.nobody"]}
+    with override_settings(CHANX=chanx):
+        assert client.get("/asyncapi/schema/", HTTP_X_DOCS="yes").status_code == 403
+
+
+def test_view_attribute_overrides_the_setting(client: Client) -> None:
+    chanx = {"ASYNCAPI_SERVE_PERMISSIONS": ["tests.asyncapi.permissions.nobody"]}
+    with override_settings(CHANX=chanx):
+        assert client.get("/asyncapi/schema/").status_code == 403
+        assert client.get("/asyncapi/open-schema/").status_code == 200
+    assert client.get("/asyncapi/guarded-docs/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_drf_permission_classes_work_as_checks(client: Client) -> None:
+    from django.contrib.auth.models import User
+
+    chanx = {"ASYNCAPI_SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"]}
+    with override_settings(CHANX=chanx):
+        assert client.get("/asyncapi/schema/").status_code == 403
+        client.force_login(User.objects.create_user("reader"))
+        assert client.get("/asyncapi/schema/").status_code == 403
+        client.force_login(User.objects.create_user("admin", is_staff=True))
+        response = client.get("/asyncapi/schema/")
+    assert response.status_code == 200
+    assert json.loads(response.content)["asyncapi"] == "3.0.0"
+
+
+@with_asyncapi_app
+@pytest.mark.parametrize("ui_url", ["static/chanx_asyncapi/react-component/", "cdn.example.com/"])
+def test_relative_ui_url_is_refused_with_the_fix(client: Client, ui_url: str) -> None:
+    with (
+        override_settings(CHANX_ASYNCAPI_UI_URL=ui_url),
+        pytest.raises(ImproperlyConfigured, match="a path starting with '/'"),
+    ):
+        client.get("/asyncapi/docs/")

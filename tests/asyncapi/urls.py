@@ -15,6 +15,16 @@ urlpatterns = [
         name="asyncapi-cdn-docs",
     ),
     path(
+        "asyncapi/open-schema/",
+        AsyncAPISchemaView.as_view(serve_permissions=[]),
+        name="asyncapi-open-schema",
+    ),
+    path(
+        "asyncapi/guarded-docs/",
+        AsyncAPIDocsView.as_view(serve_permissions=["tests.asyncapi.permissions.nobody"]),
+        name="asyncapi-guarded-docs",
+    ),
+    path(
         "asyncapi/custom-schema/",
         AsyncAPISchemaView.as_view(
             discovery_class="tests.asyncapi.discovery_classes.QuietOnlyDiscovery"

@@ -1,4 +1,7 @@
-"""Handshake credentials in a real server's log: uvicorn at DEBUG, real ``websockets`` clients.
+"""Credentials in a real server's log: uvicorn at INFO and DEBUG, real ``websockets`` clients.
+
+Each server also answers one plain HTTP request with a token in its query string, so
+uvicorn's access log (on by default) formats a redacted record too.
 
 The in-process proof for chanx's own loggers is ``tests/channels/test_credentials_in_logs.py``;
 this one reads everything the server process prints, uvicorn's lines included.
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,15 +26,19 @@ pytestmark = pytest.mark.e2e
 QUERY_SECRET = "SECRET123qs"
 HEADER_SECRET = "SECRET456hdr"
 COOKIE_SECRET = "SECRET789ck"
+HTTP_PATH = "/diagnostics/"
 
 
 def _server_log(level: str, tmp_dir: Path) -> str:
     """What uvicorn at ``level``, with chanx's redacting log config, printed over one
-    connection with credentials."""
+    connection and one HTTP request with credentials."""
     config = tmp_dir / f"log-{level}.json"
     config.write_text(json.dumps(uvicorn_log_config(level)))
     with uvicorn(extra_args=("--log-level", level, "--log-config", str(config))) as server:
         asyncio.run(_converse(server))
+        url = f"http://127.0.0.1:{server.port}{HTTP_PATH}?token={QUERY_SECRET}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
         return _final_log(server)
 
 
@@ -90,6 +98,20 @@ def test_query_string_credentials_stay_out_of_the_log_at_info(info_log: str) -> 
 def test_header_credentials_stay_out_of_the_log_at_debug(debug_log: str) -> None:
     assert HEADER_SECRET not in debug_log
     assert COOKIE_SECRET not in debug_log
+
+
+def test_access_log_prints_the_request_line_with_its_query_redacted(info_log: str) -> None:
+    # uvicorn's access formatter unpacks the record's five args: redaction keeps them.
+    assert f'"GET {HTTP_PATH}?[redacted] HTTP/1.1" 200' in info_log, info_log[-3000:]
+
+
+@pytest.mark.parametrize("log_fixture", ["info_log", "debug_log"])
+def test_redacted_records_cause_no_logging_error(
+    log_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    log = request.getfixturevalue(log_fixture)
+    assert "--- Logging error ---" not in log, log[-3000:]
+    assert QUERY_SECRET not in log
 
 
 async def _leave_mid_frames(server: Server, connections: int = 3, frames: int = 200) -> None:

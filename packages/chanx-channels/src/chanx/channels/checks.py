@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.utils.module_loading import import_string
 
 from chanx.channels.settings import DEFAULTS, TYPES
 
@@ -18,8 +19,39 @@ def _pyhumps_installed() -> bool:
     return True
 
 
+def _serve_permission_errors(checks: list[Any] | tuple[Any, ...]) -> list[CheckMessage]:
+    """An error for each ``ASYNCAPI_SERVE_PERMISSIONS`` entry that is not a usable check."""
+    errors: list[CheckMessage] = []
+    for check in checks:
+        if isinstance(check, str):
+            try:
+                import_string(check)
+            except ImportError as exc:
+                errors.append(
+                    Error(
+                        f"CHANX['ASYNCAPI_SERVE_PERMISSIONS'] names {check!r}, which does not "
+                        f"import: {exc}",
+                        hint="Give the dotted path of a function (request) -> bool or of a "
+                        "class with has_permission(request, view), e.g. "
+                        "'rest_framework.permissions.IsAdminUser'.",
+                        id="chanx.E005",
+                    )
+                )
+        elif not callable(check):
+            errors.append(
+                Error(
+                    f"CHANX['ASYNCAPI_SERVE_PERMISSIONS'] holds {check!r}, which is neither a "
+                    "dotted path nor callable.",
+                    hint="List dotted paths (or functions) of permission checks; [] is public.",
+                    id="chanx.E005",
+                )
+            )
+    return errors
+
+
 def check_chanx_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Report unknown ``CHANX`` keys, values of the wrong type, and CAMELIZE without pyhumps."""
+    """Report unknown ``CHANX`` keys, values of the wrong type, serve permissions that do
+    not import, and CAMELIZE without pyhumps."""
     user = getattr(settings, "CHANX", None)
     if user is None:
         return []
@@ -58,6 +90,9 @@ def check_chanx_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                     id="chanx.E003",
                 )
             )
+    permissions = user.get("ASYNCAPI_SERVE_PERMISSIONS")
+    if isinstance(permissions, (list, tuple)):
+        errors.extend(_serve_permission_errors(permissions))
     if user.get("CAMELIZE") is True and not _pyhumps_installed():
         errors.append(
             Error(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -38,14 +39,59 @@ class RedactCredentials(logging.Filter):
 
     Attach it to handlers (filters on a logger do not see records of its children). The
     message is formatted once here, only for records that reach the handler.
+
+    The record keeps its shape: ``args`` stays a tuple of the same length (or the same
+    mapping) with the secrets redacted inside it, because some formatters read ``args``
+    rather than the message: uvicorn's access formatter unpacks its five values.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
-            record.msg, record.args = cleaned, ()
+            record.msg, record.args = _redacted_record(record, cleaned)
         return True
+
+
+def _redacted_record(record: logging.LogRecord, cleaned: str) -> tuple[Any, Any]:
+    """``msg`` and ``args`` for ``record`` without secrets, ``args`` in its original shape.
+
+    Usually the secret sits in one argument (a path with its query string) and redacting
+    each argument is enough. When it spans arguments (``"%s: %s"`` with a header name and
+    its value), the message becomes the redacted text and every argument whose text no
+    longer appears in it is replaced; ``%.0s`` placeholders consume the tuple's items so that
+    ``msg % args`` still gives the redacted text.
+    """
+    args = record.args
+    if not args:
+        return cleaned, args
+    if isinstance(args, Mapping):
+        redacted: tuple[object, ...] | Mapping[str, object] = {
+            key: _redact_value(value) for key, value in args.items()
+        }
+    else:
+        redacted = tuple(_redact_value(value) for value in args)
+    try:
+        candidate = str(record.msg) % redacted
+    except (TypeError, ValueError, KeyError):
+        candidate = None
+    if candidate is not None and redact(candidate) == candidate:
+        return record.msg, redacted
+    escaped = cleaned.replace("%", "%%")
+    if isinstance(args, Mapping):
+        return escaped, {key: _absent_or(value, cleaned) for key, value in args.items()}
+    return escaped + "%.0s" * len(args), tuple(_absent_or(value, cleaned) for value in args)
+
+
+def _redact_value(value: object) -> object:
+    return redact(value) if isinstance(value, str) else value
+
+
+def _absent_or(value: object, cleaned: str) -> object:
+    """``value``, unless its text is gone from the redacted message (numbers carry no secret)."""
+    if isinstance(value, (int, float)) or str(value) in cleaned:
+        return value
+    return REDACTED
 
 
 def uvicorn_log_config(level: str = "info") -> dict[str, Any]:

@@ -27,6 +27,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "ASYNCAPI_VERSION": "1.0.0",
     "ASYNCAPI_SERVER_URL": None,
     "ASYNCAPI_SERVER_PROTOCOL": None,
+    "ASYNCAPI_SERVE_PERMISSIONS": [],
 }
 """Every ``CHANX`` key with its default; ``manage.py check`` refuses any other key."""
 
@@ -44,6 +45,7 @@ TYPES: Final[dict[str, tuple[type, ...]]] = {
     "ASYNCAPI_VERSION": (str,),
     "ASYNCAPI_SERVER_URL": (str, type(None)),
     "ASYNCAPI_SERVER_PROTOCOL": (str, type(None)),
+    "ASYNCAPI_SERVE_PERMISSIONS": (list, tuple),
 }
 """The accepted Python types of each setting, checked by ``manage.py check``."""
 
@@ -67,6 +69,7 @@ class ChanxSettings:
     ASYNCAPI_VERSION: str
     ASYNCAPI_SERVER_URL: str | None
     ASYNCAPI_SERVER_PROTOCOL: str | None
+    ASYNCAPI_SERVE_PERMISSIONS: list[Any]
 
     def __getattr__(self, name: str) -> Any:
         # Only called when the value is not cached in the instance yet.
