@@ -498,7 +498,9 @@ class AsyncJsonWebsocketConsumer(
             await self._frame_idle.wait()
         elif BROADCAST_NUMBER_KEY in message:
             self._count_gaps(message)
-        await self.chanx_handle_broadcast(message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY])
+        await self.chanx_handle_broadcast(
+            message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY]
+        )
 
     async def chanx_event(self, message: dict[str, Any]) -> None:
         """Handle a server-side event from the channel layer with its ``@event_handler``."""

@@ -5,7 +5,8 @@ not depend on the server framework. An adapter (``chanx.channels`` for Django
 Channels) combines it with its own consumer class and supplies three things: how to
 send one text frame (:meth:`~ChanxWebsocketConsumerMixin.send_text`), the per-connection
 :class:`ConsumerOptions` (from its settings), and the calls into
-:meth:`~ChanxWebsocketConsumerMixin.chanx_handle_frame`, ``chanx_handle_event`` and ``chanx_handle_broadcast``.
+:meth:`~ChanxWebsocketConsumerMixin.chanx_handle_frame`, ``chanx_handle_event`` and
+``chanx_handle_broadcast``.
 """
 
 from __future__ import annotations
