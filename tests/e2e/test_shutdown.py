@@ -151,20 +151,25 @@ def test_churn_leaves_nothing_and_sigterm_stops_the_server_within_2s(
 ) -> None:
     name, redis = layer
 
+    settled: dict[str, float] = {}
+
     async def scenario(server: Server) -> tuple[float | None, Counter[int | None]]:
         await _churn(server)
+        left_at = time.monotonic()
         left = await _until(
             lambda: asyncio.to_thread(_leftovers, server),
             lambda state: state == {"connections": 0, "tasks": {}},
             "no connection and no task left after the churn",
         )
         assert left == {"connections": 0, "tasks": {}}
+        settled["server"] = time.monotonic() - left_at
         if redis is not None:
             await _until(
                 lambda: _redis_leftovers(redis),
                 lambda found: found == {"blocked_bzpopmin": 0, "subscribed_channels": 0},
                 "no blocked BZPOPMIN and no subscription left in Redis",
             )
+            settled["redis"] = time.monotonic() - left_at
         clients = await _open_clients(server)
         stopped = await asyncio.to_thread(stop_process, server.process)
         codes = Counter(await asyncio.gather(*(_close_code(ws) for ws in clients)))
@@ -175,7 +180,11 @@ def test_churn_leaves_nothing_and_sigterm_stops_the_server_within_2s(
         log = server.log()
     with capsys.disabled():
         shown = f"{stopped:.2f} s" if stopped is not None else "not within 10 s"
-        print(f"\nshutdown, {name}: exit {shown} after SIGTERM; close codes {dict(codes)}")
+        clean = ", ".join(f"{what} clean {after:.2f} s" for what, after in settled.items())
+        print(
+            f"\nshutdown, {name}: after the churn {clean}; "
+            f"exit {shown} after SIGTERM; close codes {dict(codes)}"
+        )
     assert stopped is not None and stopped < EXIT_WITHIN, (stopped, log[-3000:])
     assert server.process.returncode in (0, -signal.SIGTERM), log[-3000:]
     assert set(codes) <= {1001, 1012}, (codes, log[-3000:])

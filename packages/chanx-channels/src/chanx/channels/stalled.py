@@ -56,8 +56,11 @@ class StalledSends:
             self._task = asyncio.ensure_future(self._run())
 
     def forget(self, consumer: _Watched) -> None:
-        """Stop watching ``consumer`` (its connection ended)."""
+        """Stop watching ``consumer`` (its connection ended); the last one ends the watch."""
         self._consumers.discard(consumer)
+        if not self._consumers and self._task is not None:
+            self._task.cancel()
+            self._task = None
 
     async def stop(self) -> None:
         """End the watch and any drop it started."""
