@@ -46,3 +46,32 @@ class RoomTests(WebsocketTestCase):
 
 
 # --8<-- [end:testcase]
+
+
+# --8<-- [start:tokens]
+from django.contrib.auth.models import User
+from rest_framework.authtoken.models import Token
+
+from docs.snippets.auth import WhoAmI, YouAre
+
+
+class ProfileTests(WebsocketTestCase):
+    ws_path = "/ws/profile/"
+
+    def setUp(self) -> None:
+        # get_ws_headers() runs in WebsocketTestCase.setUp: create what it needs first.
+        # (Django never calls asyncSetUp on a TransactionTestCase.)
+        self.user = User.objects.create_user("lin")
+        self.token = Token.objects.create(user=self.user)
+        super().setUp()
+
+    def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"authorization", f"Token {self.token.key}".encode())]
+
+    async def test_the_token_holder_is_recognised(self) -> None:
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_message(WhoAmI())
+        assert await self.auth_communicator.receive_all_messages() == [YouAre(payload="lin")]
+
+
+# --8<-- [end:tokens]

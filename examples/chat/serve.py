@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  AsyncAPI docs  {base}/asyncapi/docs/")
     print(f"  WebSocket      ws://{args.host}:{args.port}/ws/chat/lobby/")
     print(f"                 with header 'Authorization: Token {token}'")
+    # asgi.py checks origins: a handshake without one (most non-browser clients) gets 403.
+    print(f"                 and header 'Origin: {base}' (without it: HTTP 403)")
     sys.stdout.flush()
 
     import uvicorn

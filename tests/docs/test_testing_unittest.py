@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from docs.snippets.testing_unittest import EchoTests, RoomTests
+from docs.snippets.testing_unittest import EchoTests, ProfileTests, RoomTests
 
-__all__ = ["EchoTests", "RoomTests"]
+__all__ = ["EchoTests", "ProfileTests", "RoomTests"]

@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 
 from tests.e2e.clients import open_chat, receive
 from tests.e2e.servers import ChatServer, chat_server, manage
+from tests.waiting import await_until
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +72,20 @@ async def test_foreign_origin_is_refused_and_allowed_origin_works(server: ChatSe
         await connect(server.ws_url + "lobby/", additional_headers=headers)
     assert info.value.response.status_code == 403
     ws = await open_chat(server, "lobby")
+    await ws.close()
+
+
+async def test_printed_instructions_name_an_origin_the_server_accepts(server: ChatServer) -> None:
+    async def printed_origin() -> str | None:
+        line = next((line for line in server.output if "'Origin: " in line), None)
+        return line.split("'Origin: ", 1)[1].split("'", 1)[0] if line else None
+
+    origin = await await_until(printed_origin, "the Origin line of serve.py's instructions")
+    token = [("Authorization", f"Token {server.token}")]
+    with pytest.raises(websockets.InvalidStatus) as info:
+        await connect(server.ws_url + "lobby/", additional_headers=token)
+    assert info.value.response.status_code == 403, "the printed 403 without Origin"
+    ws = await connect(server.ws_url + "lobby/", additional_headers=[*token, ("Origin", origin)])
     await ws.close()
 
 

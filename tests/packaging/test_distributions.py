@@ -316,6 +316,59 @@ def with_everything(tmp_path_factory: pytest.TempPathFactory, built: Built) -> I
     )
 
 
+@pytest.fixture(scope="session")
+def with_testing(tmp_path_factory: pytest.TempPathFactory, built: Built) -> Iterator[Venv]:
+    yield _make_venv(
+        tmp_path_factory,
+        built,
+        "with-testing",
+        ["chanx-core", "chanx-channels", "chanx-testing"],
+        [*_BASE_APPS, "chanx.channels"],
+    )
+
+
+def test_testing_needs_no_server_to_test_a_consumer(with_testing: Venv) -> None:
+    with_testing.probe(
+        """
+        import asyncio
+        import importlib.util
+        import sys
+        from typing import Literal
+
+        for heavy in ("daphne", "twisted", "cryptography"):
+            assert importlib.util.find_spec(heavy) is None, f"{heavy} got installed"
+
+        from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+        from chanx.core.decorators import ws_handler
+        from chanx.messages.base import BaseMessage
+        from chanx.testing import WebsocketCommunicator
+
+        class Ping(BaseMessage):
+            action: Literal["ping"] = "ping"
+            payload: None = None
+
+        class Pong(BaseMessage):
+            action: Literal["pong"] = "pong"
+            payload: None = None
+
+        class PingConsumer(AsyncJsonWebsocketConsumer):
+            @ws_handler
+            async def handle_ping(self, message: Ping) -> Pong:
+                return Pong()
+
+        async def main():
+            ws = WebsocketCommunicator(PingConsumer.as_asgi(), "/ws/", consumer=PingConsumer)
+            assert (await ws.connect())[0]
+            await ws.send_message(Ping())
+            assert await ws.receive_all_messages() == [Pong()]
+            await ws.disconnect()
+
+        asyncio.run(main())
+        assert not {"daphne", "channels.testing"} & set(sys.modules), "a server was imported"
+        """
+    )
+
+
 def test_core_alone_imports_without_django(core_only: Venv) -> None:
     core_only.probe(
         """

@@ -41,7 +41,7 @@ async def test_ws_connect_fails_when_the_handshake_is_refused(
 ) -> None:
     # An origin check denies the connection before any consumer runs.
     guarded = OriginValidator(probes.router, ["https://ok.example"])
-    with pytest.raises(AssertionError, match=r"/ws/guarded/ refused the WebSocket handshake"):
+    with pytest.raises(AssertionError, match=r"handshake to '/ws/guarded/' was refused"):
         await ws_connect(
             "/ws/guarded/", application=guarded, headers=[(b"origin", b"http://evil.example")]
         )

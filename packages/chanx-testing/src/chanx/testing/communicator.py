@@ -1,6 +1,6 @@
-"""A Channels test communicator that speaks a chanx consumer's typed messages.
+"""A Channels-style test communicator that speaks a chanx consumer's typed messages.
 
-:class:`WebsocketCommunicator` is Channels' ``WebsocketCommunicator`` (``connect``,
+:class:`WebsocketCommunicator` works as Channels' ``WebsocketCommunicator`` (``connect``,
 ``send_to``, ``receive_from``, ``disconnect`` all work as usual) plus the chanx side:
 send a :class:`~chanx.messages.base.BaseMessage` encoded the way the consumer would
 encode it, and collect the consumer's answer as typed messages up to its completion
@@ -13,13 +13,13 @@ import asyncio
 import json
 from typing import Any
 
-from channels.testing import WebsocketCommunicator as ChannelsWebsocketCommunicator
-
 from chanx.channels.options import current_options
 from chanx.core.codec import FrameError, MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
 from chanx.core.discovery import message_actions
 from chanx.messages.base import BaseMessage
+from chanx.testing.asgi_communicator import AsgiWebsocketCommunicator
+from chanx.testing.handshake import HandshakeRefused, OriginOption, with_origin
 from chanx.testing.outgoing import (
     COMPLETE_ACTION,
     COMPLETION_ACTIONS,
@@ -43,7 +43,7 @@ def _consumer_codec(consumer: type[ChanxWebsocketConsumerMixin], options: Consum
     return carrier.codec
 
 
-class WebsocketCommunicator(ChannelsWebsocketCommunicator):
+class WebsocketCommunicator(AsgiWebsocketCommunicator):
     """Channels' WebSocket communicator plus typed messages for one chanx consumer.
 
     ``consumer`` is the consumer class behind ``path``: its handlers say which messages
@@ -61,6 +61,12 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
     Collecting is exact with the completion signals on, so run tests with
     ``CHANX = {"SEND_COMPLETION": True}``; without them a collection ends once the
     consumer has been quiet for :attr:`quiet_period` seconds.
+
+    Like a browser, it sends an ``Origin`` header, so a router wrapped in
+    ``AllowedHostsOriginValidator`` admits it: by default ``http://`` plus the first host
+    of ``ALLOWED_HOSTS`` (see :func:`~chanx.testing.handshake.default_origin`). Pass
+    ``origin="https://app.example.com"`` for another one, ``origin=False`` for none; an
+    ``Origin`` in ``headers`` is sent as it is.
     """
 
     quiet_period: float = DEFAULT_QUIET_PERIOD
@@ -77,9 +83,12 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         spec_version: int | None = None,
         *,
         consumer: type[ChanxWebsocketConsumerMixin],
+        origin: OriginOption = None,
     ) -> None:
         super().__init__(application, path, headers, subprotocols, spec_version)
         self.consumer = consumer
+        self.origin: OriginOption = origin
+        """The ``Origin`` to send: a value, None for the default one, False for none."""
         self._options: ConsumerOptions | None = None
         self._connection: tuple[bool, Any] | None = None
         self._connecting = False
@@ -97,21 +106,40 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):
         codec: MessageCodec = _consumer_codec(self.consumer, self.options)
         return codec
 
-    async def connect(self, timeout: float = 1) -> tuple[bool, Any]:
+    async def connect(self, timeout: float = 1, *, allow_refused: bool = False) -> tuple[bool, Any]:
         """Open the connection; fixes the ``CHANX`` options for it, as the consumer does.
+
+        Returns ``(True, subprotocol)``. A refused handshake fails the test with
+        :class:`~chanx.testing.handshake.HandshakeRefused`, which names the close code and
+        the usual causes (origin check, authentication, route); with
+        ``allow_refused=True`` it returns ``(False, close_code)`` instead, as Channels'
+        communicator does, for a test of the refusal itself. The ``Origin`` header is
+        added here, so ``ALLOWED_HOSTS`` is read as the test has it when connecting.
 
         Connecting twice is harmless: the second call returns the first call's result.
         """
-        if self._connection is not None:
-            return self._connection
-        self._options = current_options()
-        self._connecting = True
-        try:
-            result: tuple[bool, Any] = await super().connect(timeout)
-        finally:
-            self._connecting = False
-        self._connection = result
-        return result
+        if self._connection is None:
+            if self._future is None:
+                # The scope reaches the application when it starts, on the first send.
+                self.scope["headers"] = with_origin(self.scope["headers"], self.origin)
+            self._options = current_options()
+            self._connecting = True
+            try:
+                self._connection = await super().connect(timeout)
+            except ValueError as exc:
+                # Channels' URLRouter raises this where a server would answer 404.
+                if not str(exc).startswith("No route found"):
+                    raise
+                raise AssertionError(
+                    f"the WebSocket handshake to {self.scope['path']!r} found no route "
+                    f"(a server answers 404): {exc}. Check the path against your routing."
+                ) from exc
+            finally:
+                self._connecting = False
+        connected, detail = self._connection
+        if not connected and not allow_refused:
+            raise HandshakeRefused(self.scope["path"], detail, self.scope["headers"])
+        return self._connection
 
     async def _ready(self) -> None:
         if self.auto_connect and self._connection is None and not self._connecting:

@@ -13,6 +13,7 @@ from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.messages.outgoing import AuthenticationMessage
 from chanx.testing.communicator import shutdown_all
 from chanx.testing.django_communicator import DjangoWebsocketCommunicator
+from chanx.testing.handshake import OriginOption
 from chanx.testing.routing import find_consumer
 
 
@@ -35,8 +36,13 @@ class WebsocketConnector:
         consumer: type[ChanxWebsocketConsumerMixin] | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
         subprotocols: list[str] | None = None,
+        origin: OriginOption = None,
     ) -> DjangoWebsocketCommunicator:
-        """A communicator for ``path``, not connected yet, disconnected after the test."""
+        """A communicator for ``path``, not connected yet, disconnected after the test.
+
+        ``origin`` is the ``Origin`` header to send (default: one ``ALLOWED_HOSTS``
+        accepts; False: none), see :class:`~chanx.testing.WebsocketCommunicator`.
+        """
         if application is None:
             application = get_websocket_application()
             if application is None:
@@ -52,7 +58,7 @@ class WebsocketConnector:
                     "check the path or pass consumer="
                 )
         communicator = DjangoWebsocketCommunicator(
-            application, path, headers, subprotocols, consumer=consumer
+            application, path, headers, subprotocols, consumer=consumer, origin=origin
         )
         self.communicators.append(communicator)
         return communicator
@@ -65,6 +71,7 @@ class WebsocketConnector:
         consumer: type[ChanxWebsocketConsumerMixin] | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
         subprotocols: list[str] | None = None,
+        origin: OriginOption = None,
     ) -> DjangoWebsocketCommunicator:
         """Connect to ``path`` and return the communicator; fails if the handshake is refused.
 
@@ -77,9 +84,9 @@ class WebsocketConnector:
             consumer=consumer,
             headers=headers,
             subprotocols=subprotocols,
+            origin=origin,
         )
-        connected, code = await communicator.connect()
-        assert connected, f"{path} refused the WebSocket handshake (close code {code})"
+        await communicator.connect()
         return communicator
 
     async def refused(

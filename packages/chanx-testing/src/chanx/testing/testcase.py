@@ -24,6 +24,7 @@ from chanx.channels.utils.asgi import get_websocket_application
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.testing.communicator import WebsocketCommunicator, shutdown_all
 from chanx.testing.django_communicator import DjangoWebsocketCommunicator
+from chanx.testing.handshake import OriginOption
 from chanx.testing.routing import find_consumer
 
 _CLEANS_UP = "__chanx_disconnects_communicators__"
@@ -67,6 +68,11 @@ class WebsocketTestCase(TransactionTestCase):
 
     Every communicator made with :meth:`create_communicator` (including
     :attr:`auth_communicator`) is disconnected after the test, even when it fails.
+
+    :meth:`get_ws_headers` runs in :meth:`setUp`, so create what the headers need
+    (users, tokens) in ``setUp`` before calling ``super().setUp()``: Django never runs
+    ``asyncSetUp`` on a ``TransactionTestCase``. A refused handshake fails the test where
+    it connects, naming the close code and the usual causes.
     """
 
     ws_path: ClassVar[str]
@@ -78,6 +84,10 @@ class WebsocketTestCase(TransactionTestCase):
 
     consumer: ClassVar[type[ChanxWebsocketConsumerMixin] | None] = None
     """Consumer class to assume when it cannot be found in the routing for a path."""
+
+    ws_origin: ClassVar[OriginOption] = None
+    """``Origin`` header of every communicator: None sends one ``ALLOWED_HOSTS`` accepts
+    (``http://`` + its first host), a string sends that, False sends none."""
 
     ws_headers: list[tuple[bytes, bytes]]
     subprotocols: list[str]
@@ -143,12 +153,14 @@ class WebsocketTestCase(TransactionTestCase):
         ws_path: str | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
         subprotocols: list[str] | None = None,
+        origin: OriginOption = None,
     ) -> DjangoWebsocketCommunicator:
         """A new communicator, disconnected automatically after the test.
 
         Each argument defaults to the test's own (:attr:`router`, :attr:`ws_path`,
-        :meth:`get_ws_headers`, :meth:`get_subprotocols`); pass other ``headers`` to
-        connect as another user. Raises ``AttributeError`` when no ``ws_path`` is set.
+        :meth:`get_ws_headers`, :meth:`get_subprotocols`, :attr:`ws_origin`); pass other
+        ``headers`` to connect as another user. Raises ``AttributeError`` when no
+        ``ws_path`` is set.
         """
         path = ws_path if ws_path is not None else self._ws_path()
         application = router if router is not None else self._application()
@@ -165,6 +177,7 @@ class WebsocketTestCase(TransactionTestCase):
             headers=self.ws_headers if headers is None else headers,
             subprotocols=self.subprotocols if subprotocols is None else subprotocols,
             consumer=consumer,
+            origin=self.ws_origin if origin is None else origin,
         )
         self._communicators.append(communicator)
         return communicator
