@@ -65,7 +65,7 @@ class OrderConsumer(AsyncJsonWebsocketConsumer):
     async def handle_place_order(self, message: PlaceOrder) -> OrderAccepted | OrderRejected:
         """Accept the order unless an item is out of stock.
 
-        The rest of the docstring becomes the operation's description in AsyncAPI.
+        With summary= given, this whole docstring is the operation's description in AsyncAPI.
         """
         missing = [item.sku for item in message.payload.items if item.sku in OUT_OF_STOCK]
         if missing:

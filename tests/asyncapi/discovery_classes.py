@@ -19,3 +19,10 @@ class QuietOnlyDiscovery:
 
 class NotADiscovery:
     pass
+
+
+class NothingDiscovery:
+    """Finds no routes, as a discovery class pointed at the wrong module would."""
+
+    def discover(self) -> list[WebSocketRoute]:
+        return []

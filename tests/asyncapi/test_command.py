@@ -242,3 +242,58 @@ def test_output_is_byte_identical_across_runs(tmp_path: Path) -> None:
         clear_cache()
         second, _ = run(f"--format={fmt}")
         assert first == second
+
+
+@override_settings(ASGI_APPLICATION="tests.asyncapi.asgi.http_only_application")
+def test_no_websocket_routes_warns_naming_asgi_application_and_exits_zero() -> None:
+    out, err = run("--format=json")
+    assert json.loads(out)["channels"] == {}
+    assert "No WebSocket routes to chanx consumers" in err
+    assert "ASGI_APPLICATION (tests.asyncapi.asgi.http_only_application)" in err
+
+
+@override_settings(ASGI_APPLICATION="tests.asyncapi.asgi.http_only_application")
+def test_no_websocket_routes_fails_validate() -> None:
+    with pytest.raises(CommandError, match=r"none found in ASGI_APPLICATION \(tests\.asyncapi"):
+        run("--validate")
+
+
+@override_settings(ASGI_APPLICATION="tests.asyncapi.asgi.http_only_application")
+def test_no_websocket_routes_fails_check_even_when_the_file_matches(tmp_path: Path) -> None:
+    target = tmp_path / "asyncapi.yaml"
+    out, _ = run()
+    target.write_text(out, encoding="utf-8")
+    with pytest.raises(CommandError, match="No WebSocket routes"):
+        run("--check", str(target))
+
+
+def test_no_routes_from_a_discovery_class_names_the_class() -> None:
+    with pytest.raises(CommandError, match=r"discovery class .*NothingDiscovery returned none"):
+        run("--validate", "--discovery-class=tests.asyncapi.discovery_classes.NothingDiscovery")
+
+
+def test_completion_messages_follow_send_completion_through_the_cache() -> None:
+    with_completion, _ = run("--format=json")
+    assert "CompleteMessage" in json.loads(with_completion)["components"]["messages"]
+    with override_settings(CHANX={"SEND_COMPLETION": False}):
+        without, _ = run("--format=json")
+    messages = json.loads(without)["components"]["messages"]
+    assert not {"CompleteMessage", "GroupCompleteMessage", "EventCompleteMessage"} & set(messages)
+    again, _ = run("--format=json")
+    assert again == with_completion
+
+
+@override_settings(
+    CHANX={
+        "ASYNCAPI_CONTACT": {"name": "API team", "email": "api@example.com"},
+        "ASYNCAPI_LICENSE": {"name": "MIT"},
+        "ASYNCAPI_TAGS": ["chat", {"name": "admin", "description": "Staff only"}],
+    }
+)
+def test_contact_license_and_tags_settings_fill_info(assert_valid: Validate) -> None:
+    out, _ = run("--format=json", "--validate")
+    info = json.loads(out)["info"]
+    assert_valid(json.loads(out))
+    assert info["contact"] == {"name": "API team", "email": "api@example.com"}
+    assert info["license"] == {"name": "MIT"}
+    assert info["tags"] == [{"name": "chat"}, {"name": "admin", "description": "Staff only"}]

@@ -10,16 +10,25 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from chanx.asyncapi.generator import WebSocketRoute, generate_document, server_from_url
-from chanx.asyncapi.models import Server
+from chanx.asyncapi.message_schemas import message_schemas
+from chanx.asyncapi.models import Contact, License, Server, Tag
 from chanx.asyncapi.rendering import render_document
+from chanx.core.codec import MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import PongMessage
+from chanx.messages.outgoing import (
+    AuthenticationMessage,
+    CompleteMessage,
+    ErrorMessage,
+    EventCompleteMessage,
+    GroupCompleteMessage,
+    PongMessage,
+)
 from tests.asyncapi import consumers
 from tests.asyncapi.messages import ChatPosted, SendChat
 
@@ -86,7 +95,23 @@ def test_channel_is_described_by_its_own_channel_decorator_else_name_and_docstri
     assert "description" not in channels["quiet"]
 
 
-def test_ws_handler_becomes_receive_operation_with_its_outputs_as_reply() -> None:
+def test_ws_handler_becomes_receive_operation_with_what_it_returns_as_reply() -> None:
+    doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer))
+    ping = doc["operations"]["chatRoomHandlePing"]
+    assert ping == {
+        "action": "receive",
+        "channel": {"$ref": "#/channels/chatRoom"},
+        "summary": "Check the connection",
+        "messages": [{"$ref": "#/channels/chatRoom/messages/PingMessage"}],
+        "reply": {
+            "channel": {"$ref": "#/channels/chatRoom"},
+            "messages": [{"$ref": "#/channels/chatRoom/messages/PongMessage"}],
+        },
+        "tags": [{"name": "health"}],
+    }
+
+
+def test_broadcast_declared_with_output_type_is_a_sent_message_not_a_reply() -> None:
     doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer))
     op = doc["operations"]["chatRoomHandleChat"]
     assert op == {
@@ -95,15 +120,39 @@ def test_ws_handler_becomes_receive_operation_with_its_outputs_as_reply() -> Non
         "summary": "Post a chat line",
         "description": "Broadcast to the whole room, the sender included.",
         "messages": [{"$ref": "#/channels/chatRoom/messages/SendChat"}],
-        "reply": {
-            "channel": {"$ref": "#/channels/chatRoom"},
-            "messages": [{"$ref": "#/channels/chatRoom/messages/ChatPosted"}],
-        },
         "tags": [{"name": "chat"}],
     }
-    ping = doc["operations"]["chatRoomHandlePing"]
-    assert ping["summary"] == "Check the connection"
-    assert ping["tags"] == [{"name": "health"}]
+    sent = doc["operations"]["chatRoomSendChatPosted"]
+    assert sent["action"] == "send"
+    assert sent["messages"] == [{"$ref": "#/channels/chatRoom/messages/ChatPosted"}]
+
+
+def test_only_returned_output_types_are_replies_when_output_type_lists_more() -> None:
+    class RelayConsumer(ChanxWebsocketConsumerMixin):
+        @ws_handler(output_type=[PongMessage, ChatPosted])
+        async def handle_ping(self, message: PingMessage) -> PongMessage:
+            """Answer, and tell the others (exclude_current=True) that this one is alive."""
+            return PongMessage()
+
+    doc = generate(WebSocketRoute("/relay/", RelayConsumer))
+    reply = doc["operations"]["relayHandlePing"]["reply"]
+    assert reply["messages"] == [{"$ref": "#/channels/relay/messages/PongMessage"}]
+    assert doc["operations"]["relaySendChatPosted"]["action"] == "send"
+
+
+def test_summary_option_keeps_the_whole_docstring_as_description() -> None:
+    class DocumentedConsumer(ChanxWebsocketConsumerMixin):
+        @ws_handler(summary="Check the connection")
+        async def handle_ping(self, message: PingMessage) -> PongMessage:
+            """Answer with a pong.
+
+            Clients send it every 30 seconds.
+            """
+            return PongMessage()
+
+    op = generate(WebSocketRoute("/d/", DocumentedConsumer))["operations"]["documentedHandlePing"]
+    assert op["summary"] == "Check the connection"
+    assert op["description"] == "Answer with a pong.\n\nClients send it every 30 seconds."
 
 
 def test_docstring_gives_summary_and_description_of_an_undecorated_handler() -> None:
@@ -124,7 +173,7 @@ def test_event_handler_outputs_become_a_send_operation() -> None:
 
 
 def test_every_outgoing_message_has_a_send_operation() -> None:
-    doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer))
+    doc = generate(WebSocketRoute("/ws/chat/", consumers.ChatConsumer), send_completion=True)
     sends = {
         key.removeprefix("chatRoomSend")
         for key, op in doc["operations"].items()
@@ -146,7 +195,7 @@ def test_every_outgoing_message_has_a_send_operation() -> None:
 def test_consumer_without_handlers_documents_errors_and_completion_only(
     assert_valid: Validate,
 ) -> None:
-    doc = generate(WebSocketRoute("/ws/quiet/", consumers.QuietConsumer))
+    doc = generate(WebSocketRoute("/ws/quiet/", consumers.QuietConsumer), send_completion=True)
     assert_valid(doc)
     assert sorted(doc["channels"]["quiet"]["messages"]) == [
         "CompleteMessage",
@@ -272,7 +321,7 @@ def test_pydantic_discriminator_becomes_the_asyncapi_property_name(
 
 
 def test_null_defaults_inside_schemas_are_kept() -> None:
-    doc = generate(WebSocketRoute("/ws/quiet/", consumers.QuietConsumer))
+    doc = generate(WebSocketRoute("/ws/quiet/", consumers.QuietConsumer), send_completion=True)
     complete = doc["components"]["schemas"]["CompleteMessage"]["properties"]["payload"]
     assert complete == {"default": None, "title": "Payload", "type": "null"}
 
@@ -404,6 +453,7 @@ def test_event_completion_is_documented_only_for_consumers_with_event_handlers()
     doc = generate(
         WebSocketRoute("/pings/", PingConsumer),
         WebSocketRoute("/notes/", consumers.NotesConsumer),
+        send_completion=True,
     )
     assert "EventCompleteMessage" in doc["channels"]["pings"]["messages"]
     assert "EventCompleteMessage" not in doc["channels"]["notes"]["messages"]
@@ -434,3 +484,108 @@ def _resolve(doc: dict[str, Any], ref: str) -> Any:
     for part in ref.removeprefix("#/").split("/"):
         node = node.get(part) if isinstance(node, dict) else None
     return node
+
+
+def test_completion_signals_are_left_out_without_send_completion(assert_valid: Validate) -> None:
+    doc = generate(WebSocketRoute("/pings/", PingConsumer))
+    assert_valid(doc)
+    assert sorted(doc["channels"]["pings"]["messages"]) == [
+        "ChatPosted",
+        "ErrorMessage",
+        "PingMessage",
+        "PongMessage",
+    ]
+    completions = {"CompleteMessage", "GroupCompleteMessage", "EventCompleteMessage"}
+    assert not completions & set(doc["components"]["messages"])
+    assert not [key for key in doc["operations"] if "Complete" in key]
+
+
+@pytest.mark.parametrize(
+    ("options", "action_key"),
+    [({}, "action"), ({"action_key": "type"}, "type"), ({"camelize": True}, "action")],
+)
+def test_every_message_schema_requires_its_action_key(
+    options: dict[str, Any], action_key: str
+) -> None:
+    doc = generate(*chat_routes(), send_completion=True, **options)
+    schemas = doc["components"]["schemas"]
+    for key in doc["components"]["messages"]:
+        required = schemas[key]["required"]
+        assert required[0] == action_key, key
+        assert required.count(action_key) == 1, key
+    # A payload without a default stays required; one with a default (None) does not.
+    assert schemas["SendChat"]["required"] == [action_key, "payload"]
+    assert schemas["CompleteMessage"]["required"] == [action_key]
+
+
+def test_schema_and_message_titles_are_their_unique_component_keys() -> None:
+    doc = generate(*chat_routes())
+    schemas = doc["components"]["schemas"]
+    assert {key: schema["title"] for key, schema in schemas.items()} == {
+        key: key for key in schemas
+    }
+    assert (
+        schemas["tests__asyncapi__shop__models__Item"]["title"]
+        != (schemas["tests__asyncapi__messages__Item"]["title"])
+    )
+    messages = doc["components"]["messages"]
+    assert {key: message["title"] for key, message in messages.items()} == {
+        key: key for key in messages
+    }
+
+
+def test_info_contact_license_and_tags_are_documented(assert_valid: Validate) -> None:
+    doc = generate(
+        *chat_routes(),
+        contact=Contact(name="API team", email="api@example.com"),
+        license=License(name="MIT", url="https://opensource.org/license/mit"),
+        tags=[Tag(name="chat"), Tag(name="admin", description="Staff only")],
+    )
+    assert_valid(doc)
+    assert doc["info"]["contact"] == {"name": "API team", "email": "api@example.com"}
+    assert doc["info"]["license"] == {"name": "MIT", "url": "https://opensource.org/license/mit"}
+    assert doc["info"]["tags"] == [
+        {"name": "chat"},
+        {"name": "admin", "description": "Staff only"},
+    ]
+    assert not {"contact", "license", "tags"} & set(generate(*chat_routes())["info"])
+
+
+def test_every_channel_has_a_websockets_binding(assert_valid: Validate) -> None:
+    doc = generate(*chat_routes())
+    assert_valid(doc)
+    for key, chan in doc["channels"].items():
+        assert chan["bindings"] == {"ws": {"method": "GET", "bindingVersion": "0.1.0"}}, key
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"camelize": True}, {"action_key": "type"}], ids=["plain", "camel", "key"]
+)
+def test_message_examples_validate_through_their_message_model(
+    options: dict[str, Any], assert_valid: Validate
+) -> None:
+    routes = [*chat_routes(), WebSocketRoute("/pings/", PingConsumer)]
+    doc = generate(*routes, send_completion=True, **options)
+    assert_valid(doc)
+    specs = [route.consumer.__chanx_spec__ for route in routes]
+    classes = {cls for spec in specs for cls in spec.incoming_types}
+    classes |= {cls for spec in specs for info in spec.handlers for cls in info.output_types}
+    classes |= {
+        AuthenticationMessage,
+        CompleteMessage,
+        ErrorMessage,
+        EventCompleteMessage,
+        GroupCompleteMessage,
+    }
+    _, keys = message_schemas(classes, (), **options)
+    checked = []
+    for cls, key in keys.items():
+        for example in doc["components"]["messages"][key].get("examples", []):
+            codec = MessageCodec(TypeAdapter(cls), **options)
+            decoded = codec.decode(json.dumps(example["payload"]))
+            assert isinstance(decoded, cls), key
+            assert json.loads(codec.encode(decoded)) == example["payload"], key
+            checked.append(key)
+    # Messages that need no values have one; those that need a payload have none.
+    assert {"PingMessage", "PongMessage", "CompleteMessage", "EventCompleteMessage"} <= set(checked)
+    assert "examples" not in doc["components"]["messages"]["SendChat"]

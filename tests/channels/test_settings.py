@@ -29,6 +29,9 @@ DOCUMENTED = {
     "ASYNCAPI_SERVER_URL": None,
     "ASYNCAPI_SERVER_PROTOCOL": None,
     "ASYNCAPI_SERVE_PERMISSIONS": [],
+    "ASYNCAPI_CONTACT": None,
+    "ASYNCAPI_LICENSE": None,
+    "ASYNCAPI_TAGS": [],
 }
 
 
@@ -79,6 +82,9 @@ def test_unknown_key_fails_manage_py_check_naming_valid_keys() -> None:
         ("ASYNCAPI_SERVER_URL", 5, "must be str or None"),
         ("ASYNCAPI_VERSION", True, "must be str"),
         ("ASYNCAPI_SERVE_PERMISSIONS", "app.checks.staff", "must be list or tuple"),
+        ("ASYNCAPI_CONTACT", "api@example.com", "must be dict or None"),
+        ("ASYNCAPI_LICENSE", "MIT", "must be dict or None"),
+        ("ASYNCAPI_TAGS", "chat", "must be list or tuple"),
     ],
 )
 def test_wrong_type_is_reported(key: str, value: object, expected: str) -> None:
@@ -116,3 +122,32 @@ def test_serve_permissions_that_do_not_import_are_reported() -> None:
     assert "'tests.asyncapi.permissions.nobdy', which does not import" in errors[0].msg
     assert "has_permission(request, view)" in errors[0].hint
     assert "42, which is neither a dotted path nor callable" in errors[1].msg
+
+
+def test_asyncapi_contact_license_and_tags_the_document_cannot_hold_are_reported() -> None:
+    with override_settings(
+        CHANX={
+            "ASYNCAPI_CONTACT": {"name": "API team", "phone": "555"},
+            "ASYNCAPI_LICENSE": {"url": "https://example.com/license"},
+            "ASYNCAPI_TAGS": ["chat", {"name": "admin", "description": 3}, 7],
+        }
+    ):
+        errors = check_chanx_settings()
+    assert [error.id for error in errors] == ["chanx.E006"] * 4
+    messages = [error.msg for error in errors]
+    assert "ASYNCAPI_CONTACT" in messages[0] and "unknown keys ['phone']" in messages[0]
+    assert "ASYNCAPI_LICENSE" in messages[1] and "missing name" in messages[1]
+    assert "entry 1: values must be strings" in messages[2]
+    assert "entry 2: is 7, neither a name nor a dict" in messages[3]
+    assert '"name": "Apache 2.0"' in errors[1].hint
+
+
+def test_well_formed_asyncapi_contact_license_and_tags_pass_the_check() -> None:
+    with override_settings(
+        CHANX={
+            "ASYNCAPI_CONTACT": {"email": "api@example.com"},
+            "ASYNCAPI_LICENSE": {"name": "MIT"},
+            "ASYNCAPI_TAGS": ("chat", {"name": "admin", "description": "Staff only"}),
+        }
+    ):
+        assert check_chanx_settings() == []

@@ -9,13 +9,19 @@ What each consumer becomes:
 
 * a **channel** at the route's address, with one ``parameters`` entry per ``{name}``,
   named and described by ``@channel`` on the class (else its name and docstring);
-* a **receive** operation per ``@ws_handler``, whose ``reply`` lists the handler's
-  output types;
+* a **receive** operation per ``@ws_handler``, whose ``reply`` lists what the handler
+  returns (its return annotation's message types): only that goes back to the sender.
+  Other declared outputs are broadcasts, which the sender may not receive
+  (``exclude_current=True``), so they are documented by the channel's send operations only;
 * a **send** operation per ``@event_handler`` that has outputs (``passthrough_events``
   count as handlers whose output is the event itself), and one per other message the
   server may send: replies, broadcasts declared with ``output_type``, the built-in
   ``error`` (any frame can get one), ``authentication`` (when the consumer has an
-  ``authenticator_class``) and the completion signals (sent with ``SEND_COMPLETION``);
+  ``authenticator_class``) and, with ``send_completion`` (the ``SEND_COMPLETION``
+  setting), the completion signals;
+* a ``ws`` binding on every channel (the connection is opened with an HTTP ``GET``);
+* an example frame on every message that can be built from its defaults alone (``ping``,
+  ``complete``...), encoded as the consumers encode it;
 * an ``x-chanx-events`` list on the channel naming the server-side events the consumer
   accepts (its type parameter's and the ones it handles); events are not channel
   messages, since they never cross the WebSocket as such.
@@ -31,19 +37,26 @@ rendered.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from chanx.asyncapi.message_schemas import SCHEMA_REF, message_schemas
 from chanx.asyncapi.models import (
     AsyncAPIDocument,
     Channel,
+    ChannelBindings,
     Components,
+    Contact,
     Info,
+    License,
     Message,
+    MessageExample,
     Operation,
     OperationReply,
     Parameter,
@@ -53,6 +66,7 @@ from chanx.asyncapi.models import (
     Tag,
 )
 from chanx.asyncapi.naming import channel_ids, channel_name, claim, operation_id
+from chanx.core.codec import MessageCodec
 from chanx.core.decorators import CHANNEL_ATTR, ChannelInfo
 from chanx.core.discovery import ConsumerSpec, HandlerInfo, message_actions
 from chanx.core.wire import DEFAULT_ACTION_KEY
@@ -104,13 +118,18 @@ def generate_document(
     servers: Mapping[str, Server] | None = None,
     camelize: bool = False,
     action_key: str = DEFAULT_ACTION_KEY,
+    send_completion: bool = False,
+    contact: Contact | None = None,
+    license: License | None = None,
+    tags: Sequence[Tag] = (),
 ) -> AsyncAPIDocument:
     """Describe ``routes`` as an AsyncAPI 3.0 document.
 
     ``camelize`` and ``action_key`` must match how the consumers encode frames (the
     ``CAMELIZE`` and ``MESSAGE_ACTION_KEY`` settings), so the schemas show the keys
-    clients really see. Raises ``TypeError`` for a route whose consumer is not a chanx
-    consumer::
+    clients really see; ``send_completion`` (the ``SEND_COMPLETION`` setting) adds the
+    completion signals the consumers then send. ``contact``, ``license`` and ``tags`` go
+    to ``info``. Raises ``TypeError`` for a route whose consumer is not a chanx consumer::
 
         document = generate_document(
             [WebSocketRoute("/ws/chat/{room}/", ChatConsumer)],
@@ -119,24 +138,32 @@ def generate_document(
         )
         data = document.to_dict()
     """
-    plans = _plan_channels(routes)
+    plans = _plan_channels(routes, send_completion=send_completion)
     schemas, message_keys = message_schemas(
         (cls for plan in plans for cls in plan.incoming),
         (cls for plan in plans for cls in plan.outgoing),
         camelize=camelize,
         action_key=action_key,
     )
+    codec = MessageCodec(None, action_key=action_key, camelize=camelize)
     builder = _DocumentBuilder(message_keys)
     for plan in plans:
         builder.add_channel(plan)
     return AsyncAPIDocument(
-        info=Info(title=title, version=version, description=description or None),
+        info=Info(
+            title=title,
+            version=version,
+            description=description or None,
+            contact=contact,
+            license=license,
+            tags=list(tags) or None,
+        ),
         servers=dict(sorted(servers.items())) if servers else None,
         channels=builder.channels,
         operations=builder.operations,
         components=Components(
             schemas=dict(sorted(schemas.items())),
-            messages=_component_messages(message_keys),
+            messages=_component_messages(message_keys, codec),
         ),
     )
 
@@ -186,20 +213,24 @@ def _own_doc(cls: type) -> str | None:
     return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
 
 
-def _outgoing(spec: ConsumerSpec) -> list[type[BaseMessage]]:
+def _outgoing(spec: ConsumerSpec, *, send_completion: bool) -> list[type[BaseMessage]]:
     """Every message the server may send on this consumer's connections, each once."""
     found: list[type[BaseMessage]] = []
     for handler in spec.handlers:
         found += handler.output_types
     if getattr(spec.consumer, "authenticator_class", None) is not None:
         found.append(AuthenticationMessage)
-    found += [ErrorMessage, CompleteMessage, GroupCompleteMessage]
-    if spec.event_handlers:
-        found.append(EventCompleteMessage)
+    found.append(ErrorMessage)
+    if send_completion:
+        found += [CompleteMessage, GroupCompleteMessage]
+        if spec.event_handlers:
+            found.append(EventCompleteMessage)
     return list(dict.fromkeys(found))
 
 
-def _plan_channels(routes: Sequence[WebSocketRoute]) -> list[_ChannelPlan]:
+def _plan_channels(
+    routes: Sequence[WebSocketRoute], *, send_completion: bool
+) -> list[_ChannelPlan]:
     plans = []
     for route in routes:
         spec = _consumer_spec(route)
@@ -211,7 +242,7 @@ def _plan_channels(routes: Sequence[WebSocketRoute]) -> list[_ChannelPlan]:
                 spec=spec,
                 info=info,
                 incoming=spec.incoming_types,
-                outgoing=_outgoing(spec),
+                outgoing=_outgoing(spec, send_completion=send_completion),
                 events=spec.accepted_events,
             )
         )
@@ -234,16 +265,30 @@ def _plan_channels(routes: Sequence[WebSocketRoute]) -> list[_ChannelPlan]:
     return plans
 
 
-def _component_messages(message_keys: Mapping[type[BaseMessage], str]) -> dict[str, Message]:
+def _example(cls: type[BaseMessage], codec: MessageCodec) -> list[MessageExample] | None:
+    """The frame of a message built from its defaults alone; None when it needs values."""
+    try:
+        instance = cls.model_validate({})
+    except ValidationError:
+        return None
+    return [MessageExample(name=instance.action, payload=json.loads(codec.encode(instance)))]
+
+
+def _component_messages(
+    message_keys: Mapping[type[BaseMessage], str], codec: MessageCodec
+) -> dict[str, Message]:
     messages = {}
     for cls, key in message_keys.items():
         summary, description = _split_doc(_own_doc(cls))
         messages[key] = Message(
             name=" | ".join(message_actions(cls)),
-            title=cls.__name__,
+            # The component key, not the class name: two models named alike get different
+            # keys, and generators (Modelina) name their types by title.
+            title=key,
             summary=summary,
             description=description,
             payload=Reference(ref=SCHEMA_REF.format(model=key)),
+            examples=_example(cls, codec),
         )
     return dict(sorted(messages.items()))
 
@@ -302,12 +347,13 @@ class _DocumentBuilder:
             },
             parameters=_parameters(route),
             tags=_tags(plan.info.tags),
+            bindings=ChannelBindings(),
             events=_server_events(plan.events),
         )
         channel_ref = Reference(ref=f"#/channels/{key}")
         # A handler of a message with several actions is in the table once per action.
         for handler in {info.name: info for info in spec.ws_handlers.values()}.values():
-            replies = self._refs(key, handler.output_types)
+            replies = self._refs(key, handler.reply_types)
             self.operations[self._operation_id(key, handler.name)] = self._operation(
                 "receive",
                 channel_ref,

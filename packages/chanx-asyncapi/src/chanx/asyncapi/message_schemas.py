@@ -5,6 +5,13 @@ flat map with ``$ref``s pointing at ``#/components/schemas/...`` and adapts them
 clients see on the wire and to the AsyncAPI schema object: camelCase keys with
 ``CAMELIZE``, the renamed action key with ``MESSAGE_ACTION_KEY``, and ``discriminator`` as
 a property name.
+
+Two more changes serve code generators such as Modelina. Every schema's ``title`` is its
+component key: Pydantic titles a model by its class name, so two models named alike
+(``Item`` in two modules) would get one title, and a generator naming types by title
+would merge them. And every message schema lists the action key in ``required``: the
+action always crosses the wire (frames are routed by it), although the message class
+gives it a default, so a generated type must not make it optional.
 """
 
 from __future__ import annotations
@@ -53,7 +60,17 @@ def message_schemas(
     if action_key != DEFAULT_ACTION_KEY:
         for key in message_keys.values():
             _rename_property(schemas[key], DEFAULT_ACTION_KEY, action_key)
+    for key in message_keys.values():
+        _require_first(schemas[key], action_key)
+    for key, schema in schemas.items():
+        schema["title"] = key
     return schemas, message_keys
+
+
+def _require_first(schema: dict[str, Any], name: str) -> None:
+    """List property ``name`` first in ``required`` (once)."""
+    required = [item for item in schema.get("required", []) if item != name]
+    schema["required"] = [name, *required]
 
 
 def _camelizer() -> Callable[[str], str]:

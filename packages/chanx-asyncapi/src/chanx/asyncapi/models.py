@@ -32,19 +32,42 @@ class Reference(_Model):
     ref: str = Field(alias="$ref")
 
 
-class Tag(_Model):
+class _Frozen(_Model):
+    # Hashable, so the Django side can key its document cache by these values.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Tag(_Frozen):
     """A label grouping channels, operations or messages in the UI."""
 
     name: str
     description: str | None = None
 
 
+class Contact(_Frozen):
+    """Who to ask about the API (``info.contact``)."""
+
+    name: str | None = None
+    url: str | None = None
+    email: str | None = None
+
+
+class License(_Frozen):
+    """The API's license (``info.license``): its name, and a URL to its text."""
+
+    name: str
+    url: str | None = None
+
+
 class Info(_Model):
-    """What the API is: title, version and a longer description."""
+    """What the API is: title, version, a longer description, contact, license and tags."""
 
     title: str
     version: str
     description: str | None = None
+    contact: Contact | None = None
+    license: License | None = None
+    tags: list[Tag] | None = None
 
 
 class Server(_Model):
@@ -70,6 +93,14 @@ class Parameter(_Model):
     examples: list[str] | None = None
 
 
+class MessageExample(_Model):
+    """One example frame of a message: ``payload`` is the whole frame, as sent on the wire."""
+
+    name: str | None = None
+    summary: str | None = None
+    payload: dict[str, Any]
+
+
 class Message(_Model):
     """One kind of frame: its name (the action), documentation and payload schema.
 
@@ -84,6 +115,7 @@ class Message(_Model):
     content_type: str | None = Field(default=None, alias="contentType")
     payload: Reference
     tags: list[Tag] | None = None
+    examples: list[MessageExample] | None = None
 
 
 class ServerEvent(_Model):
@@ -100,6 +132,19 @@ class ServerEvent(_Model):
     description: str | None = None
 
 
+class WebSocketsChannelBinding(_Model):
+    """How the WebSocket connection is opened (the ``ws`` channel binding 0.1.0)."""
+
+    method: Literal["GET", "POST"] = "GET"
+    binding_version: Literal["0.1.0"] = Field(default="0.1.0", alias="bindingVersion")
+
+
+class ChannelBindings(_Model):
+    """Protocol-specific details of a channel; chanx channels are WebSocket connections."""
+
+    ws: WebSocketsChannelBinding = Field(default_factory=WebSocketsChannelBinding)
+
+
 class Channel(_Model):
     """One WebSocket endpoint: its address, parameters and the messages that cross it.
 
@@ -114,6 +159,7 @@ class Channel(_Model):
     messages: dict[str, Reference] = Field(default_factory=dict)
     parameters: dict[str, Parameter] | None = None
     tags: list[Tag] | None = None
+    bindings: ChannelBindings | None = None
     events: list[ServerEvent] | None = Field(default=None, alias="x-chanx-events")
 
 
@@ -180,9 +226,13 @@ __all__ = [
     "ASYNCAPI_VERSION",
     "AsyncAPIDocument",
     "Channel",
+    "ChannelBindings",
     "Components",
+    "Contact",
     "Info",
+    "License",
     "Message",
+    "MessageExample",
     "Operation",
     "OperationReply",
     "Parameter",
@@ -190,4 +240,5 @@ __all__ = [
     "Server",
     "ServerEvent",
     "Tag",
+    "WebSocketsChannelBinding",
 ]

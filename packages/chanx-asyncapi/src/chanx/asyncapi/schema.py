@@ -3,7 +3,9 @@
 Both the views and the management command are thin shells over :func:`build_document`.
 Generating walks the routing and asks Pydantic for every message schema, so the result
 is cached, keyed by everything it depends on: the WebSocket application object, the
-discovery class, the metadata, the wire settings and the server. A changed
+discovery class, the metadata (``info`` settings included), the wire settings
+(``SEND_COMPLETION`` too: it decides whether completion signals are documented) and the
+server. A changed
 ``ASGI_APPLICATION`` or ``CHANX`` (``override_settings`` included) yields a new key,
 so nothing needs invalidating by hand.
 """
@@ -19,7 +21,7 @@ from django.http import HttpRequest
 
 from chanx.asyncapi.discovery import ChannelsRouteDiscovery, load_discovery
 from chanx.asyncapi.generator import generate_document, server_from_url
-from chanx.asyncapi.models import Server
+from chanx.asyncapi.models import Contact, License, Server, Tag
 from chanx.channels.settings import chanx_settings
 from chanx.channels.utils.asgi import get_websocket_application
 
@@ -95,8 +97,17 @@ def build_document(options: DocumentOptions) -> dict[str, Any]:
         _server(options),
         bool(s.CAMELIZE),
         s.MESSAGE_ACTION_KEY,
+        bool(s.SEND_COMPLETION),
+        Contact.model_validate(s.ASYNCAPI_CONTACT) if s.ASYNCAPI_CONTACT else None,
+        License.model_validate(s.ASYNCAPI_LICENSE) if s.ASYNCAPI_LICENSE else None,
+        tuple(_tag(tag) for tag in s.ASYNCAPI_TAGS),
     )
     return copy.deepcopy(_cached_document(*key))
+
+
+def _tag(value: str | dict[str, Any]) -> Tag:
+    """An ``ASYNCAPI_TAGS`` entry: a name, or a dict with ``name`` and ``description``."""
+    return Tag(name=value) if isinstance(value, str) else Tag.model_validate(value)
 
 
 @functools.lru_cache(maxsize=32)
@@ -109,6 +120,10 @@ def _cached_document(
     server: Server,
     camelize: bool,
     action_key: str,
+    send_completion: bool,
+    contact: Contact | None,
+    license: License | None,
+    tags: tuple[Tag, ...],
 ) -> dict[str, Any]:
     discovery = (
         ChannelsRouteDiscovery(application.obj)
@@ -123,6 +138,10 @@ def _cached_document(
         servers={"default": server},
         camelize=camelize,
         action_key=action_key,
+        send_completion=send_completion,
+        contact=contact,
+        license=license,
+        tags=tags,
     )
     return document.to_dict()
 

@@ -49,9 +49,77 @@ def _serve_permission_errors(checks: list[Any] | tuple[Any, ...]) -> list[CheckM
     return errors
 
 
+# The fields of AsyncAPI 3.0's Contact, License and Tag objects that chanx documents,
+# each a string; the ones a setting must give, and an example for the hint.
+_INFO_OBJECTS: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
+    "ASYNCAPI_CONTACT": (
+        frozenset({"name", "url", "email"}),
+        frozenset(),
+        '{"name": "API team", "url": "https://example.com", "email": "api@example.com"}',
+    ),
+    "ASYNCAPI_LICENSE": (
+        frozenset({"name", "url"}),
+        frozenset({"name"}),
+        '{"name": "Apache 2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"}',
+    ),
+    "ASYNCAPI_TAGS": (
+        frozenset({"name", "description"}),
+        frozenset({"name"}),
+        '["chat", {"name": "admin", "description": "Staff only"}]',
+    ),
+}
+
+
+def _info_object_problem(key: str, value: dict[Any, Any]) -> str | None:
+    """What is wrong with one Contact, License or Tag dict, or None."""
+    allowed, required, _ = _INFO_OBJECTS[key]
+    unknown = sorted(str(name) for name in value if name not in allowed)
+    if unknown:
+        return f"unknown keys {unknown} (allowed: {', '.join(sorted(allowed))})"
+    missing = sorted(required - set(value))
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if not all(isinstance(item, str) for item in value.values()):
+        return "values must be strings"
+    return None
+
+
+def _info_errors(user: dict[str, Any]) -> list[CheckMessage]:
+    """An error for each ``ASYNCAPI_CONTACT``/``LICENSE``/``TAGS`` value the document
+    cannot hold (their Python types are checked with the other settings)."""
+    problems: list[tuple[str, str]] = []
+    for key in ("ASYNCAPI_CONTACT", "ASYNCAPI_LICENSE"):
+        value = user.get(key)
+        if isinstance(value, dict):
+            problem = _info_object_problem(key, value)
+            if problem:
+                problems.append((key, problem))
+    tags = user.get("ASYNCAPI_TAGS")
+    if isinstance(tags, (list, tuple)):
+        for position, tag in enumerate(tags):
+            if isinstance(tag, str):
+                continue
+            problem = (
+                _info_object_problem("ASYNCAPI_TAGS", tag)
+                if isinstance(tag, dict)
+                else f"is {tag!r}, neither a name nor a dict"
+            )
+            if problem:
+                problems.append(("ASYNCAPI_TAGS", f"entry {position}: {problem}"))
+    return [
+        Error(
+            f"CHANX[{key!r}]: {problem}.",
+            hint=f"For example {_INFO_OBJECTS[key][2]}.",
+            id="chanx.E006",
+        )
+        for key, problem in problems
+    ]
+
+
 def check_chanx_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report unknown ``CHANX`` keys, values of the wrong type, serve permissions that do
-    not import, and CAMELIZE without pyhumps."""
+    not import, contact, license or tags the AsyncAPI document cannot hold, and CAMELIZE
+    without pyhumps."""
     user = getattr(settings, "CHANX", None)
     if user is None:
         return []
@@ -93,6 +161,7 @@ def check_chanx_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     permissions = user.get("ASYNCAPI_SERVE_PERMISSIONS")
     if isinstance(permissions, (list, tuple)):
         errors.extend(_serve_permission_errors(permissions))
+    errors.extend(_info_errors(user))
     if user.get("CAMELIZE") is True and not _pyhumps_installed():
         errors.append(
             Error(

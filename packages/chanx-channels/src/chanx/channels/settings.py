@@ -28,6 +28,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     "ASYNCAPI_SERVER_URL": None,
     "ASYNCAPI_SERVER_PROTOCOL": None,
     "ASYNCAPI_SERVE_PERMISSIONS": [],
+    "ASYNCAPI_CONTACT": None,
+    "ASYNCAPI_LICENSE": None,
+    "ASYNCAPI_TAGS": [],
 }
 """Every ``CHANX`` key with its default; ``manage.py check`` refuses any other key."""
 
@@ -46,6 +49,9 @@ TYPES: Final[dict[str, tuple[type, ...]]] = {
     "ASYNCAPI_SERVER_URL": (str, type(None)),
     "ASYNCAPI_SERVER_PROTOCOL": (str, type(None)),
     "ASYNCAPI_SERVE_PERMISSIONS": (list, tuple),
+    "ASYNCAPI_CONTACT": (dict, type(None)),
+    "ASYNCAPI_LICENSE": (dict, type(None)),
+    "ASYNCAPI_TAGS": (list, tuple),
 }
 """The accepted Python types of each setting, checked by ``manage.py check``."""
 
@@ -70,6 +76,9 @@ class ChanxSettings:
     ASYNCAPI_SERVER_URL: str | None
     ASYNCAPI_SERVER_PROTOCOL: str | None
     ASYNCAPI_SERVE_PERMISSIONS: list[Any]
+    ASYNCAPI_CONTACT: dict[str, str] | None
+    ASYNCAPI_LICENSE: dict[str, str] | None
+    ASYNCAPI_TAGS: list[str | dict[str, str]]
 
     def __getattr__(self, name: str) -> Any:
         # Only called when the value is not cached in the instance yet.

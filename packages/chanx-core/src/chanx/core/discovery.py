@@ -44,6 +44,13 @@ class HandlerInfo:
     summary: str | None
     description: str | None
     tags: tuple[str, ...]
+    reply_types: tuple[type[BaseMessage], ...] = ()
+    """The output types the handler returns, hence sends back to its own client.
+
+    Those of ``output_types`` that the return annotation names (or subclasses of them);
+    the others are only broadcast, which may or may not reach the sender
+    (``exclude_current``), so they are not the sender's reply.
+    """
 
 
 @dataclass(frozen=True)
@@ -217,10 +224,11 @@ def _handler_info(cls: type, name: str, func: Any, options: HandlerOptions) -> H
                 "drop action= or make them agree."
             )
         actions = (options.action,)
+    returned, other = _message_types_in(hints.get("return"))
     if options.output_type is not None:
         outputs = list(options.output_type)
     else:
-        outputs, other = _message_types_in(hints.get("return"))
+        outputs = returned
         if other:
             raise HandlerDefinitionError(
                 f"{where}: the return annotation {hints.get('return')!r} is not a message "
@@ -230,6 +238,9 @@ def _handler_info(cls: type, name: str, func: Any, options: HandlerOptions) -> H
         message_actions(output, used_by=f"{where} output: ")
     doc = inspect.getdoc(func) or ""
     first, _, rest = doc.partition("\n")
+    # An explicit summary replaces the docstring's first line, not the docstring: then the
+    # whole docstring is the description.
+    described = doc if options.summary is not None else rest
     return HandlerInfo(
         name=name,
         kind=options.kind,
@@ -239,9 +250,12 @@ def _handler_info(cls: type, name: str, func: Any, options: HandlerOptions) -> H
         output_types=tuple(_unique(outputs)),
         summary=options.summary if options.summary is not None else (first.strip() or None),
         description=(
-            options.description if options.description is not None else (rest.strip() or None)
+            options.description if options.description is not None else (described.strip() or None)
         ),
         tags=options.tags,
+        reply_types=tuple(
+            output for output in _unique(outputs) if issubclass(output, tuple(returned))
+        ),
     )
 
 

@@ -9,6 +9,10 @@ schema view renders it. Besides writing the document it guards it in CI:
   would be generated now, so a committed schema cannot drift from the code. Like
   ``makemigrations --check``, it never writes.
 
+A document without channels (no chanx consumer found where the routes were looked for)
+is written with a warning, and fails ``--validate`` and ``--check``: in CI it means the
+routing was not found, not that the API is empty.
+
 Examples::
 
     python manage.py generate_asyncapi_schema --format yaml --file schema.yaml
@@ -23,6 +27,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chanx.asyncapi.rendering import FORMATS, DocumentFormat, render_document
@@ -58,6 +63,24 @@ def _check_target(check: str | bool | None, file: str | None) -> str | None:
             "without writing, so give the file once: --check --file PATH."
         )
     return str(check)
+
+
+def _no_routes_message(discovery_class: str | None) -> str:
+    """Why the document is empty, naming where the routes were looked for."""
+    if discovery_class:
+        where = f"the discovery class {discovery_class} returned none"
+    else:
+        application = getattr(settings, "ASGI_APPLICATION", None)
+        where = (
+            f"none found in ASGI_APPLICATION ({application})"
+            if application
+            else "ASGI_APPLICATION is not set"
+        )
+    return (
+        f"No WebSocket routes to chanx consumers: {where}. The document has no channels. "
+        "Point ASGI_APPLICATION at the application whose 'websocket' routes reach your "
+        "consumers, or give --discovery-class."
+    )
 
 
 class Command(BaseCommand):
@@ -120,6 +143,11 @@ class Command(BaseCommand):
             )
         except (ImportError, TypeError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        if not document.get("channels"):
+            message = _no_routes_message(options["discovery_class"])
+            if options["validate"] or check:
+                raise CommandError(message)
+            self.stderr.write(self.style.WARNING(f"Warning: {message}"))
         if options["validate"]:
             self._validate(document)
         text = render_document(document, _format_for(options["format"], check or target))
