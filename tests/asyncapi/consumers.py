@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -22,6 +22,9 @@ from tests.asyncapi.shop.models import PlaceOrder
 
 
 class AllowEveryone(BaseAuthenticator):
+    # Admits everyone: clients need no credentials, so the document gives them no security.
+    asyncapi_security: ClassVar[dict[str, Any]] = {}
+
     async def authenticate(self, scope: dict[str, Any]) -> bool:
         return self.admit()
 

@@ -58,6 +58,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     @ws_handler(summary="Keep the connection alive")
     async def handle_ping(self, message: PingMessage) -> PongMessage:
+        """Answer with a `pong`, to the sender only: the connection and the server are alive."""
         return PongMessage()
 
     @ws_handler(summary="Join the room", output_type=[JoinedMessage, MemberJoinedMessage])
@@ -82,4 +83,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     @event_handler(summary="Announcement from the server")
     async def on_announcement(self, event: AnnouncementEvent) -> AnnouncementMessage:
+        """Forward an announcement that server code broadcast to the room to each client.
+
+        Views and management commands send it (`ChatConsumer.broadcast_event_sync`); clients
+        cannot.
+        """
         return AnnouncementMessage(payload=event.payload)

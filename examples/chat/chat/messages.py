@@ -58,28 +58,43 @@ class TypingState(BaseModel):
 
 
 class JoinedMessage(BaseMessage):
-    """Sent to the joining client: which room, as whom."""
+    """Sent to the joining client: which room, as whom.
+
+    The reply to `join`, sent only to the client that joined; the others get a
+    `member_joined` instead.
+    """
 
     action: Literal["joined"] = "joined"
     payload: RoomInfo
 
 
 class MemberJoinedMessage(BaseMessage):
-    """Sent to the others in the room when someone joins."""
+    """Sent to the others in the room when someone joins.
+
+    The client that joined does not get it: it gets `joined`.
+    """
 
     action: Literal["member_joined"] = "member_joined"
     payload: Author
 
 
 class RoomMessage(BaseMessage):
-    """Something said in the room, sent to everyone in it (sender included)."""
+    """Something said in the room, sent to everyone in it (sender included).
+
+    The sender sees its own message come back this way, in the room's order, rather than
+    as a reply.
+    """
 
     action: Literal["room_message"] = "room_message"
     payload: Said
 
 
 class TypingNotice(BaseMessage):
-    """Someone else started or stopped typing."""
+    """Someone else started or stopped typing.
+
+    Sent to everyone in the room except the one typing, each time a `typing` frame
+    arrives.
+    """
 
     action: Literal["typing_notice"] = "typing_notice"
     payload: TypingState

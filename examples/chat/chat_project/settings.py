@@ -83,6 +83,13 @@ CHANX = {
     "SEND_COMPLETION": False,
     "ASYNCAPI_TITLE": "Chat example",
     "ASYNCAPI_DESCRIPTION": "Rooms, typing indicators and announcements over WebSocket.",
+    "ASYNCAPI_CONTACT": {
+        "name": "Chat example team",
+        "url": "https://chat.example.com/support",
+        "email": "chat@example.com",
+    },
+    "ASYNCAPI_LICENSE": {"name": "MIT", "url": "https://opensource.org/license/mit"},
+    "ASYNCAPI_TAGS": [{"name": "chat", "description": "Chat rooms."}],
 }
 
 LOGGING = {

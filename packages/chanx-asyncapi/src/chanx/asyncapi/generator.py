@@ -19,6 +19,9 @@ What each consumer becomes:
   ``error`` (any frame can get one), ``authentication`` (when the consumer has an
   ``authenticator_class``) and, with ``send_completion`` (the ``SEND_COMPLETION``
   setting), the completion signals;
+* for a consumer with an ``authenticator_class``, its authenticator's security schemes in
+  ``components/securitySchemes``, referenced from the ``security`` of each of its
+  operations (see :mod:`chanx.asyncapi.security`);
 * a ``ws`` binding on every channel (the connection is opened with an HTTP ``GET``);
 * an example frame on every message that can be built from its defaults alone (``ping``,
   ``complete``...), encoded as the consumers encode it;
@@ -61,11 +64,13 @@ from chanx.asyncapi.models import (
     OperationReply,
     Parameter,
     Reference,
+    SecurityScheme,
     Server,
     ServerEvent,
     Tag,
 )
 from chanx.asyncapi.naming import channel_ids, channel_name, claim, operation_id
+from chanx.asyncapi.security import consumer_security
 from chanx.core.codec import MessageCodec
 from chanx.core.decorators import CHANNEL_ATTR, ChannelInfo
 from chanx.core.discovery import ConsumerSpec, HandlerInfo, message_actions
@@ -164,6 +169,7 @@ def generate_document(
         components=Components(
             schemas=dict(sorted(schemas.items())),
             messages=_component_messages(message_keys, codec),
+            security_schemes=dict(sorted(builder.security_schemes.items())) or None,
         ),
     )
 
@@ -179,6 +185,7 @@ class _ChannelPlan:
     incoming: list[type[BaseMessage]]
     outgoing: list[type[BaseMessage]]
     events: list[type[BaseMessage]]
+    security: dict[str, SecurityScheme]
 
 
 def _consumer_spec(route: WebSocketRoute) -> ConsumerSpec:
@@ -244,6 +251,7 @@ def _plan_channels(
                 incoming=spec.incoming_types,
                 outgoing=_outgoing(spec, send_completion=send_completion),
                 events=spec.accepted_events,
+                security=consumer_security(route.consumer),
             )
         )
     pairs = [(plan.route.address, plan.route.consumer) for plan in plans]
@@ -329,6 +337,8 @@ class _DocumentBuilder:
         self.message_keys = message_keys
         self.channels: dict[str, Channel] = {}
         self.operations: dict[str, Operation] = {}
+        self.security_schemes: dict[str, SecurityScheme] = {}
+        self._scheme_owners: dict[str, type] = {}
         self._operation_ids: set[str] = set()
 
     def _operation_id(self, channel_key: str, *parts: str) -> str:
@@ -351,6 +361,7 @@ class _DocumentBuilder:
             events=_server_events(plan.events),
         )
         channel_ref = Reference(ref=f"#/channels/{key}")
+        security = self._security(plan)
         # A handler of a message with several actions is in the table once per action.
         for handler in {info.name: info for info in spec.ws_handlers.values()}.values():
             replies = self._refs(key, handler.reply_types)
@@ -360,6 +371,7 @@ class _DocumentBuilder:
                 handler,
                 self._refs(key, [handler.input_type]),
                 reply=OperationReply(channel=channel_ref, messages=replies) if replies else None,
+                security=security,
             )
         covered: set[type[BaseMessage]] = set()
         for handler in {info.name: info for info in spec.event_handlers.values()}.values():
@@ -367,7 +379,11 @@ class _DocumentBuilder:
                 continue
             covered.update(handler.output_types)
             self.operations[self._operation_id(key, handler.name)] = self._operation(
-                "send", channel_ref, handler, self._refs(key, handler.output_types)
+                "send",
+                channel_ref,
+                handler,
+                self._refs(key, handler.output_types),
+                security=security,
             )
         for cls in plan.outgoing:
             if cls in covered:
@@ -380,7 +396,29 @@ class _DocumentBuilder:
                 summary=summary or f"Send {action}",
                 description=description,
                 messages=self._refs(key, [cls]),
+                security=security,
             )
+
+    def _security(self, plan: _ChannelPlan) -> list[Reference] | None:
+        """The channel's schemes, added to the document's; None when it needs no credentials.
+
+        Consumers whose authenticators declare the same scheme share its component; one
+        name declared as two different schemes is refused.
+        """
+        consumer = plan.route.consumer
+        for name, scheme in plan.security.items():
+            known = self.security_schemes.setdefault(name, scheme)
+            if known != scheme:
+                first = self._scheme_owners[name]
+                raise ValueError(
+                    f"Security scheme {name!r} is declared one way by the authenticator of "
+                    f"{first.__qualname__} and another way by the one of "
+                    f"{consumer.__qualname__}; give one of them another name in its "
+                    "asyncapi_security()."
+                )
+            self._scheme_owners.setdefault(name, consumer)
+        refs = [Reference(ref=f"#/components/securitySchemes/{name}") for name in plan.security]
+        return refs or None
 
     def _refs(self, channel_key: str, classes: Iterable[type[BaseMessage]]) -> list[Reference]:
         # Operations must point at the channel's messages, not at components directly.
@@ -396,6 +434,7 @@ class _DocumentBuilder:
         handler: HandlerInfo,
         messages: list[Reference],
         reply: OperationReply | None = None,
+        security: list[Reference] | None = None,
     ) -> Operation:
         return Operation(
             action=action,
@@ -404,6 +443,7 @@ class _DocumentBuilder:
             description=handler.description,
             messages=messages,
             reply=reply,
+            security=security,
             tags=_tags(handler.tags),
         )
 

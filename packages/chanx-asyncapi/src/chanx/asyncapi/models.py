@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 """The AsyncAPI specification version every generated document declares."""
@@ -163,6 +163,82 @@ class Channel(_Model):
     events: list[ServerEvent] | None = Field(default=None, alias="x-chanx-events")
 
 
+SecuritySchemeType = Literal[
+    "userPassword",
+    "apiKey",
+    "X509",
+    "symmetricEncryption",
+    "asymmetricEncryption",
+    "httpApiKey",
+    "http",
+    "plain",
+    "scramSha256",
+    "scramSha512",
+    "gssapi",
+]
+"""The security scheme types chanx can document (every 3.0 type but ``oauth2`` and
+``openIdConnect``, whose flows a WebSocket handshake does not run)."""
+
+# Per type: the optional fields it allows and, among them, the ones it requires (by their
+# specification names; ``bearerFormat`` only goes with the ``bearer`` scheme).
+_SCHEME_FIELDS: Final[dict[str, tuple[frozenset[str], tuple[str, ...]]]] = {
+    "httpApiKey": (frozenset({"name", "in"}), ("name", "in")),
+    "apiKey": (frozenset({"in"}), ("in",)),
+    "http": (frozenset({"scheme", "bearerFormat"}), ("scheme",)),
+}
+_SCHEME_PLACES: Final[dict[str, tuple[str, ...]]] = {
+    "httpApiKey": ("header", "query", "cookie"),
+    "apiKey": ("user", "password"),
+}
+
+
+class SecurityScheme(_Frozen):
+    """How a client proves who it is when it opens a connection (``components/securitySchemes``).
+
+    The fields a type allows follow the specification: ``httpApiKey`` needs ``name`` and
+    ``in`` (``header``, ``query`` or ``cookie``), ``http`` needs ``scheme`` (``basic``,
+    ``bearer``...) and allows ``bearerFormat`` with ``bearer`` only, ``apiKey`` needs ``in``
+    (``user`` or ``password``); the other types take a ``description`` alone::
+
+        SecurityScheme(type="httpApiKey", name="sessionid", in_="cookie")
+    """
+
+    type: SecuritySchemeType
+    description: str | None = None
+    name: str | None = None
+    in_: Literal["user", "password", "header", "query", "cookie"] | None = Field(
+        default=None, alias="in"
+    )
+    scheme: str | None = None
+    bearer_format: str | None = Field(default=None, alias="bearerFormat")
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> SecurityScheme:
+        allowed, required = _SCHEME_FIELDS.get(self.type, (frozenset(), ()))
+        if self.scheme != "bearer":
+            allowed = allowed - {"bearerFormat"}
+        given = {
+            key
+            for key, value in self.model_dump(
+                by_alias=True, exclude={"type", "description"}
+            ).items()
+            if value is not None
+        }
+        if given - allowed:
+            raise ValueError(
+                f"a {self.type!r} security scheme does not take {sorted(given - allowed)}"
+            )
+        missing = [key for key in required if key not in given]
+        if missing:
+            raise ValueError(f"a {self.type!r} security scheme needs {missing}")
+        places = _SCHEME_PLACES.get(self.type, ())
+        if self.in_ is not None and self.in_ not in places:
+            raise ValueError(
+                f"a {self.type!r} security scheme is 'in' one of {list(places)}, not {self.in_!r}"
+            )
+        return self
+
+
 class OperationReply(_Model):
     """What the server answers to a received message, on the same channel."""
 
@@ -184,14 +260,18 @@ class Operation(_Model):
     description: str | None = None
     messages: list[Reference]
     reply: OperationReply | None = None
+    security: list[Reference] | None = None
     tags: list[Tag] | None = None
 
 
 class Components(_Model):
-    """Reusable parts: message definitions and the JSON Schemas of their payloads."""
+    """Reusable parts: messages, the JSON Schemas of their payloads, security schemes."""
 
     schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
     messages: dict[str, Message] = Field(default_factory=dict)
+    security_schemes: dict[str, SecurityScheme] | None = Field(
+        default=None, alias="securitySchemes"
+    )
 
 
 class AsyncAPIDocument(_Model):
@@ -237,6 +317,8 @@ __all__ = [
     "OperationReply",
     "Parameter",
     "Reference",
+    "SecurityScheme",
+    "SecuritySchemeType",
     "Server",
     "ServerEvent",
     "Tag",

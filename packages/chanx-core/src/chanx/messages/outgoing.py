@@ -14,7 +14,11 @@ from chanx.messages.base import BaseMessage
 
 
 class PongMessage(BaseMessage):
-    """The answer to a `PingMessage`."""
+    """The answer to a `PingMessage`.
+
+    Sent only to the client that pinged, at once: a client that gets no `pong` knows the
+    connection (or the server) is gone and can reconnect.
+    """
 
     action: Literal["pong"] = "pong"
     payload: None = None
@@ -40,8 +44,12 @@ class ErrorPayload(BaseModel):
 
 
 class ErrorMessage(BaseMessage):
-    """Sent when a frame cannot be handled: bad JSON, unknown action, invalid payload, or a
-    handler failure (in which case the detail is generic and the traceback is only logged)."""
+    """Sent when a frame cannot be handled.
+
+    The cause is bad JSON, an unknown action, an invalid payload, a rate limit or a handler
+    failure (then the detail is generic and the traceback is only logged on the server). Only
+    the client that sent the frame gets it, and the connection stays open.
+    """
 
     action: Literal["error"] = "error"
     payload: ErrorPayload
@@ -56,28 +64,42 @@ class AuthenticationPayload(BaseModel):
 
 
 class AuthenticationMessage(BaseMessage):
-    """Sent once after the connection was authenticated (or refused)."""
+    """Sent once after the connection was authenticated (or refused).
+
+    `status_code` is what an HTTP API would answer (200, 401, 403); after a refusal the
+    server closes the connection with code 4000 + `status_code`.
+    """
 
     action: Literal["authentication"] = "authentication"
     payload: AuthenticationPayload
 
 
 class CompleteMessage(BaseMessage):
-    """Sent after each client frame was fully handled (with `SEND_COMPLETION`)."""
+    """Sent after each client frame was fully handled (with `SEND_COMPLETION`).
+
+    It follows every reply of that frame's handler, so a client (or a test) can wait for it
+    instead of guessing how many messages to expect.
+    """
 
     action: Literal["complete"] = "complete"
     payload: None = None
 
 
 class GroupCompleteMessage(BaseMessage):
-    """Sent after each broadcast delivered to this client (with `SEND_COMPLETION`)."""
+    """Sent after each broadcast delivered to this client (with `SEND_COMPLETION`).
+
+    It follows the broadcast message itself, marking the end of that delivery.
+    """
 
     action: Literal["group_complete"] = "group_complete"
     payload: None = None
 
 
 class EventCompleteMessage(BaseMessage):
-    """Sent after each server-side event handled for this client (with `SEND_COMPLETION`)."""
+    """Sent after each server-side event handled for this client (with `SEND_COMPLETION`).
+
+    It follows whatever the event handler sent, marking the end of that event.
+    """
 
     action: Literal["event_complete"] = "event_complete"
     payload: None = None

@@ -27,6 +27,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from chanx.channels.authentication import BaseAuthenticator, is_success
 from chanx.drf.configuration import VIEW_ATTRIBUTES, validate_configuration
 from chanx.drf.request import build_http_request
+from chanx.drf.security import security_schemes
 from chanx.drf.threads import run_sync
 from chanx.drf.views import ChanxAuthView, grant_access
 from chanx.messages.outgoing import AuthenticationPayload
@@ -180,6 +181,19 @@ class DjangoAuthenticator(BaseAuthenticator):
         lookup_url_kwarg = getattr(cls, "lookup_url_kwarg", view_class.lookup_url_kwarg)
         lookup_field: str = getattr(cls, "lookup_field", view_class.lookup_field)
         return lookup_url_kwarg or lookup_field
+
+    @classmethod
+    def asyncapi_security(cls) -> dict[str, dict[str, Any]]:
+        """How clients authenticate, as AsyncAPI security schemes (read by chanx-asyncapi).
+
+        One scheme per authentication class (this class's, else the view class's):
+        ``cookieAuth`` for ``SessionAuthentication``, ``tokenAuth`` for
+        ``TokenAuthentication``, ``basicAuth`` for ``BasicAuthentication``, a generic
+        scheme for others (see :mod:`chanx.drf.security`). Override it to describe a
+        custom authentication class precisely.
+        """
+        classes = getattr(cls, "authentication_classes", cls.auth_view_class.authentication_classes)
+        return security_schemes(classes)
 
     async def authenticate(self, scope: dict[str, Any]) -> bool:
         """Run the auth view for this handshake, off the event loop; never raises.
