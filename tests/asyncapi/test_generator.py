@@ -102,6 +102,8 @@ def test_ws_handler_becomes_receive_operation_with_what_it_returns_as_reply() ->
         "action": "receive",
         "channel": {"$ref": "#/channels/chatRoom"},
         "summary": "Check the connection",
+        # No docstring: the description is said from the handler's types.
+        "description": "Handles `ping` frames from the client. Answers its sender with `pong`.",
         "messages": [{"$ref": "#/channels/chatRoom/messages/PingMessage"}],
         "reply": {
             "channel": {"$ref": "#/channels/chatRoom"},

@@ -394,7 +394,7 @@ class _DocumentBuilder:
                 action="send",
                 channel=channel_ref,
                 summary=summary or f"Send {action}",
-                description=description,
+                description=description or f"The server sends `{action}` to the client.",
                 messages=self._refs(key, [cls]),
                 security=security,
             )
@@ -440,12 +440,35 @@ class _DocumentBuilder:
             action=action,
             channel=channel,
             summary=handler.summary,
-            description=handler.description,
+            description=handler.description or _handler_description(action, handler),
             messages=messages,
             reply=reply,
             security=security,
             tags=_tags(handler.tags),
         )
+
+
+def _quoted_actions(classes: Iterable[type[BaseMessage]]) -> str:
+    return ", ".join(f"`{action}`" for cls in classes for action in message_actions(cls))
+
+
+def _handler_description(action: Literal["send", "receive"], handler: HandlerInfo) -> str:
+    """What an undocumented handler does, said from its types.
+
+    Every operation gets a description (Spectral's ``asyncapi-3-operation-description``),
+    and one built from the messages is true, unlike an empty one.
+    """
+    inputs = _quoted_actions([handler.input_type])
+    if action == "receive":
+        text = f"Handles {inputs} frames from the client."
+        if handler.reply_types:
+            text += f" Answers its sender with {_quoted_actions(handler.reply_types)}."
+        broadcasts = [t for t in handler.output_types if t not in handler.reply_types]
+        if broadcasts:
+            text += f" May send {_quoted_actions(broadcasts)} to the connection's groups."
+        return text
+    outputs = _quoted_actions(handler.output_types)
+    return f"Sends {outputs} to the client when the server-side event {inputs} arrives."
 
 
 def _parameters(route: WebSocketRoute) -> dict[str, Parameter] | None:
