@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.cdp import Browser, Page, find_chromium, launch_chromium
+from tests.e2e.cdp import Browser, Page
 from tests.e2e.clients import open_chat, receive, send
 from tests.e2e.servers import REPO, ChatServer, chat_server
 
@@ -24,21 +22,6 @@ PASSWORD = "demo-password"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     with chat_server(tmp_path_factory.mktemp("chat") / "chat.sqlite3") as running:
-        yield running
-
-
-@pytest.fixture
-async def browser(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> AsyncIterator[Browser]:
-    """Headless Chromium; skipped (reason printed) without one, a failure in CI."""
-    binary = find_chromium()
-    if binary is None:
-        reason = "chromium is not installed (apt-get install chromium): browser e2e tests skip"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}, but CI is set: .ci/run must install it")
-        with capsys.disabled():
-            print(f"\nSKIPPED: {reason}")
-        pytest.skip(reason)
-    async with launch_chromium(binary, tmp_path / "chromium") as running:
         yield running
 
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 
 import pytest
 
-from tests.e2e.cdp import Browser, find_chromium, launch_chromium
+from tests.e2e.cdp import Browser
 from tests.e2e.servers import REPO, ChatServer, chat_server
 
 pytestmark = pytest.mark.e2e
@@ -33,21 +31,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
         env.setenv("DJANGO_DEBUG", "0")  # read by examples/chat/chat_project/settings.py
         with chat_server(tmp_path_factory.mktemp("docs") / "chat.sqlite3") as running:
             yield running
-
-
-@pytest.fixture
-async def browser(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> AsyncIterator[Browser]:
-    """Headless Chromium; skipped (reason printed) without one, a failure in CI."""
-    binary = find_chromium()
-    if binary is None:
-        reason = "chromium is not installed (apt-get install chromium): browser e2e tests skip"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}, but CI is set: .ci/run must install it")
-        with capsys.disabled():
-            print(f"\nSKIPPED: {reason}")
-        pytest.skip(reason)
-    async with launch_chromium(binary, tmp_path / "chromium") as running:
-        yield running
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
