@@ -19,7 +19,7 @@ from channels.layers import get_channel_layer
 
 from chanx.channels.membership import joined_with_extra_groups
 from chanx.channels.outage import ChannelLayerUnavailable
-from chanx.channels.runtime import current_runtime
+from chanx.channels.runtime import chanx_process, current_runtime
 from chanx.core.consumer import EventT
 from chanx.core.discovery import ConsumerSpec
 from chanx.core.testing import event_captures
@@ -42,7 +42,7 @@ def group_list(groups: str | Iterable[str]) -> list[str]:
 
 def record_dropped(channel: str) -> None:
     """Count and log one delivery the layer refused because ``channel`` is full."""
-    stats = current_runtime().stats
+    stats = chanx_process().stats
     stats.dropped_deliveries += 1
     logger.warning(
         "Channel %s is full (its client reads too slowly); a message was dropped "

@@ -22,9 +22,6 @@ from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable
 
 logger = logging.getLogger("chanx.channels.websocket")
 
-LAYER_PROBE_TYPE = "chanx.layer_probe"
-"""A message type consumers ignore (sent by older chanx versions to probe the layer)."""
-
 SETTLE_TIMEOUT = 5.0
 """Seconds a new connection waits for older ones to restore their groups after an outage."""
 
@@ -128,19 +125,31 @@ class GroupMembershipMixin:
 
     async def rejoin_groups(self) -> None:
         """Add this connection to its groups again (after an outage; idempotent)."""
+        await self._add_to(self._joined)
+
+    async def _add_to(self, groups: Iterable[str]) -> None:
+        """``group_add`` this channel to ``groups``; raises ChannelLayerUnavailable."""
         call, add, name = self._health.call, self.channel_layer.group_add, self.channel_name
-        for group in self._joined:
+        for group in groups:
             await call(add, group, name)
             if group not in self._joined:
                 # The connection left while this add was on its way: undo it, or the
                 # group would keep a dead member until the layer's group expiry.
                 await call(self.channel_layer.group_discard, group, name)
 
-    async def _join_initial_groups(self, groups: list[str] | None = None) -> bool:
-        """Join ``get_groups()`` (or ``groups``); False if the connection had to close."""
-        if groups is None:
-            self._joined = tuple(joined_with_extra_groups(await self.get_groups(), type(self)))
-            groups = list(self._joined)
+    async def _join_initial_groups(self) -> bool:
+        """Join ``get_groups()`` and ``extra_groups``; False if the connection had to close."""
+        self._joined = tuple(joined_with_extra_groups(await self.get_groups(), type(self)))
+        return await self._join(self._joined)
+
+    async def _join_added_groups(self, declared: set[str]) -> bool:
+        """Join the groups ``post_authentication`` added to ``groups`` (not in ``declared``)."""
+        added = [g for g in self.groups if g not in declared and g not in self._joined]
+        self._joined = (*self._joined, *added)
+        return await self._join(added)
+
+    async def _join(self, groups: Sequence[str]) -> bool:
+        """Join ``groups`` (already counted in ``_joined``); False if the connection closed."""
         if not groups:
             return True
         if self.channel_layer is None:
@@ -151,24 +160,14 @@ class GroupMembershipMixin:
         # After an outage, older connections of this process restore their groups first,
         # so whatever this connection broadcasts once it is in reaches them too.
         await self._health.settled(SETTLE_TIMEOUT)
-        call, add, name = self._health.call, self.channel_layer.group_add, self.channel_name
         try:
-            for group in groups:
-                await call(add, group, name)
+            await self._add_to(groups)
         except ChannelLayerUnavailable:
             # Before an accept this refuses the handshake; after it, 1012 says "retry".
             await self.close(code=CLOSE_SERVICE_RESTART)
             return False
         self._health.register(self)
         return True
-
-    async def _join_added_groups(self, declared: set[str]) -> bool:
-        """Join the groups ``post_authentication`` added to ``groups`` (not in ``declared``)."""
-        added = [g for g in self.groups if g not in declared and g not in self._joined]
-        if not added:
-            return True
-        self._joined = (*self._joined, *added)
-        return await self._join_initial_groups(added)
 
     async def _leave_groups(self) -> None:
         """Leave the groups; an unreachable layer forgets dead members itself (group expiry)."""
@@ -185,7 +184,6 @@ class GroupMembershipMixin:
 
 __all__ = [
     "EXTRA_GROUPS_ATTR",
-    "LAYER_PROBE_TYPE",
     "GroupMembershipMixin",
     "joined_with_extra_groups",
 ]

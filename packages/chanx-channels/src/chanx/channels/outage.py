@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any, Protocol
 
+from chanx.channels.cancelling import cancel_and_wait
 from chanx.core.errors import ClientError
 
 logger = logging.getLogger("chanx.channels.outage")
@@ -267,8 +268,6 @@ class LayerHealth:
         """Stop probing and rejoining (the event loop is shutting down)."""
         tasks = [t for t in (self._probing, self._rejoining) if t is not None and not t.done()]
         self._probing = self._rejoining = None
-        from chanx.channels.cancelling import cancel_and_wait
-
         await cancel_and_wait(tasks)
 
 

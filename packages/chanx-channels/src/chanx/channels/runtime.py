@@ -183,7 +183,10 @@ class ChanxProcess:
 
     def _after_fork(self) -> None:
         # A forked child shares nothing with its parent: not its loops, not its senders.
-        self.__init__()  # type: ignore[misc]
+        self.stats = Stats()
+        self.numbering = EventNumbering()
+        self._runtimes = weakref.WeakKeyDictionary()
+        self._last = None
 
 
 _process = ChanxProcess()

@@ -29,11 +29,7 @@ from chanx.channels.db import close_old_connections
 from chanx.channels.events import ServerEventsMixin, group_list
 from chanx.channels.gaps import GapTracker
 from chanx.channels.layers import LayerAdapter
-from chanx.channels.membership import (
-    LAYER_PROBE_TYPE,
-    GroupMembershipMixin,
-    joined_with_extra_groups,
-)
+from chanx.channels.membership import GroupMembershipMixin, joined_with_extra_groups
 from chanx.channels.options import current_options
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable
 from chanx.channels.runtime import ChanxRuntime, current_runtime
@@ -245,8 +241,6 @@ class AsyncJsonWebsocketConsumer(
             await self.chanx_broadcast(message)
         elif kind == EVENT_TYPE:
             await self.chanx_event(message)
-        elif kind == LAYER_PROBE_TYPE:
-            return
         else:
             handler = getattr(self, get_handler_name(message), None)
             if handler is None:
