@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonWebsocketConsumer,
@@ -34,9 +35,13 @@ from chanx.channels.options import current_options
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable
 from chanx.channels.runtime import ChanxRuntime, current_runtime
 from chanx.channels.settings import chanx_settings
-from chanx.core.consumer import ChanxWebsocketConsumerMixin, EventT
+from chanx.channels.topics import publish_to_topic
+from chanx.core.consumer import EventT
+from chanx.core.envelope import with_prefix
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
+from chanx.core.subscriptions import TopicsMixin
+from chanx.core.topics import Topic
 from chanx.core.wire import (
     BROADCAST_ACTION_KEY,
     BROADCAST_EXCLUDE_KEY,
@@ -46,6 +51,8 @@ from chanx.core.wire import (
     BROADCAST_TEXT_KEY,
     BROADCAST_TYPE,
     EVENT_TYPE,
+    SEQ_KEY,
+    TOPIC_KEY,
 )
 from chanx.messages.base import BaseMessage
 from chanx.messages.outgoing import (
@@ -79,7 +86,7 @@ class ConnectionState(enum.Enum):
 
 
 class AsyncJsonWebsocketConsumer(
-    ChanxWebsocketConsumerMixin[EventT],
+    TopicsMixin[EventT],
     GroupMembershipMixin,
     ServerEventsMixin[EventT],
     ChannelsJsonWebsocketConsumer,
@@ -367,9 +374,14 @@ class AsyncJsonWebsocketConsumer(
         self.connection_state = ConnectionState.CLOSED
         if self._inbox is not None:
             await self._inbox.stop()
-        await self._leave_groups()
+        await self._leave_everything()
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()
+
+    async def _leave_everything(self) -> None:
+        """End the topic subscriptions (``on_unsubscribe`` first), then leave every group."""
+        await self.chanx_end_subscriptions()
+        await self._leave_groups()
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Close the connection from the server side; frames received later are ignored."""
@@ -417,7 +429,7 @@ class AsyncJsonWebsocketConsumer(
         )
         if self._inbox is not None:
             await self._inbox.stop()
-        await self._leave_groups()
+        await self._leave_everything()
         if self._serving is not None:
             self._serving.cancel()
 
@@ -439,7 +451,7 @@ class AsyncJsonWebsocketConsumer(
             self._abandoned = True
             if self._inbox is not None:
                 await self._inbox.stop()
-            await self._leave_groups()
+            await self._leave_everything()
             serving.cancel()
             await asyncio.wait({serving})
 
@@ -492,16 +504,64 @@ class AsyncJsonWebsocketConsumer(
             await self._frame_idle.wait()
         elif BROADCAST_NUMBER_KEY in message:
             self._count_gaps(message)
-        await self.chanx_handle_broadcast(
-            message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY]
-        )
+        topic = message.get(TOPIC_KEY)
+        if topic is None:
+            await self.chanx_handle_broadcast(
+                message[BROADCAST_TEXT_KEY], message[BROADCAST_ACTION_KEY]
+            )
+            return
+        subscription = self.chanx_topic_subscription(topic)
+        if subscription is not None:
+            complete = (
+                with_prefix(self.codec.group_complete_text, subscription.topic.push_prefix)
+                if self.chanx_options.send_completion
+                else None
+            )
+            await self.chanx_push_topic_text(subscription, message[BROADCAST_TEXT_KEY], complete)
 
     async def chanx_event(self, message: dict[str, Any]) -> None:
         """Handle a server-side event from the channel layer with its ``@event_handler``."""
         if self.connection_state is ConnectionState.OPEN:
             if BROADCAST_NUMBER_KEY in message:
                 self._count_gaps(message)
-            await self.chanx_handle_event(message[BROADCAST_TEXT_KEY])
+            topic = message.get(TOPIC_KEY)
+            if topic is None:
+                await self.chanx_handle_event(message[BROADCAST_TEXT_KEY])
+                return
+            subscription = self.chanx_topic_subscription(topic)
+            if subscription is not None:
+                await self.chanx_push_topic_event(
+                    subscription, message[BROADCAST_TEXT_KEY], message.get(SEQ_KEY)
+                )
+
+    async def chanx_join_topic(self, topic: Topic) -> None:
+        """Join a subscribed topic's group; kept through outages like the other groups."""
+        if self.channel_layer is None:
+            raise RuntimeError(
+                f"{type(self).__qualname__} mounts topics but no channel layer is configured: "
+                "set CHANNEL_LAYERS in the Django settings."
+            )
+        group = topic.group
+        self._joined = (*self._joined, group)
+        try:
+            await self._add_to([group])
+        except BaseException:
+            self._joined = tuple(g for g in self._joined if g != group)
+            raise
+        self._health.register(self)
+
+    async def chanx_leave_topic(self, topic: Topic) -> None:
+        """Leave an unsubscribed topic's group (an unreachable layer expires it itself)."""
+        group = topic.group
+        if group not in self._joined:
+            return
+        self._joined = tuple(g for g in self._joined if g != group)
+        with contextlib.suppress(ChannelLayerUnavailable):
+            await self._health.call(self.channel_layer.group_discard, group, self.channel_name)
+
+    async def chanx_run_sync(self, func: Any, **kwargs: Any) -> Any:
+        """Run a synchronous ``authorize`` as Channels runs ORM code (thread-sensitive)."""
+        return await database_sync_to_async(func)(**kwargs)
 
     def _count_gaps(self, message: dict[str, Any]) -> None:
         """Note a numbered broadcast or event; count any its sender sent that never came."""
@@ -511,6 +571,9 @@ class AsyncJsonWebsocketConsumer(
             message[BROADCAST_NUMBER_KEY],
         )
 
+
+# Importing the publisher installs it: topics of this consumer publish through the layer.
+_ = publish_to_topic
 
 __all__ = [
     "AsyncJsonWebsocketConsumer",

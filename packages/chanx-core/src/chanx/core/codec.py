@@ -173,21 +173,45 @@ class MessageCodec:
 
     def decode(self, text: str | bytes) -> BaseMessage:
         """Parse and validate one frame; raise :class:`FrameError` describing any problem."""
-        if self.incoming is None:
-            raise FrameError(ErrorPayload(detail="This endpoint accepts no messages"))
-        if nests_deeper_than(text, self.max_depth):
-            raise FrameError(
-                ErrorPayload(detail=f"Frame nests deeper than {self.max_depth} levels")
-            )
+        incoming = self._incoming_or_refuse()
+        self._refuse_too_deep(text)
         try:
             if self.fast:
-                return self.incoming.validate_json(text)
-            return self.incoming.validate_python(self._wire_to_python(text))
+                return incoming.validate_json(text)
+            return incoming.validate_python(self._to_python_keys(self._parse_object(text)))
         except ValidationError as exc:
             # Only failed frames get here: classifying the failure costs a valid frame nothing.
             raise FrameError(validation_error_payload(exc, action_key=self.action_key)) from None
 
-    def _wire_to_python(self, text: str | bytes) -> Any:
+    def parse(self, text: str | bytes) -> dict[str, Any]:
+        """Parse a frame into a JSON object without validating it as a message.
+
+        For frames whose routing keys (``ref``, ``topic``) must be read first; finish
+        with :meth:`decode_object`. Raises :class:`FrameError` like :meth:`decode`.
+        """
+        self._refuse_too_deep(text)
+        return self._parse_object(text)
+
+    def decode_object(self, data: dict[str, Any]) -> BaseMessage:
+        """Validate a frame :meth:`parse` returned (its routing keys removed)."""
+        incoming = self._incoming_or_refuse()
+        try:
+            return incoming.validate_python(self._to_python_keys(data))
+        except ValidationError as exc:
+            raise FrameError(validation_error_payload(exc, action_key=self.action_key)) from None
+
+    def _incoming_or_refuse(self) -> TypeAdapter[BaseMessage]:
+        if self.incoming is None:
+            raise FrameError(ErrorPayload(detail="This endpoint accepts no messages"))
+        return self.incoming
+
+    def _refuse_too_deep(self, text: str | bytes) -> None:
+        if nests_deeper_than(text, self.max_depth):
+            raise FrameError(
+                ErrorPayload(detail=f"Frame nests deeper than {self.max_depth} levels")
+            )
+
+    def _parse_object(self, text: str | bytes) -> dict[str, Any]:
         try:
             data = json.loads(text)
         except ValueError:
@@ -199,6 +223,12 @@ class MessageCodec:
             ) from None
         if not isinstance(data, dict):
             raise FrameError(not_an_object_payload(self.action_key))
+        return data
+
+    def _to_python_keys(self, data: dict[str, Any]) -> Any:
+        """The frame's keys as the message classes name them (snake_case, ``action``)."""
+        if self.fast:
+            return data
         if self._from_wire is not None:
             data = self._from_wire(data)
         if self.action_key != DEFAULT_ACTION_KEY:

@@ -21,6 +21,7 @@ from typing_extensions import TypeVar
 
 from chanx.core.codec import DEFAULT_MAX_DEPTH, FrameError, MessageCodec
 from chanx.core.discovery import ConsumerSpec, discover_handlers, event_parameter
+from chanx.core.envelope import EnvelopeError, may_carry_envelope, take_envelope, with_prefix
 from chanx.core.errors import ClientError
 from chanx.core.inbox import FrameInbox
 from chanx.core.wire import DEFAULT_ACTION_KEY
@@ -51,6 +52,10 @@ _UNPARAMETRISED: Any = EventT
 _held: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "chanx_held_messages", default=None
 )
+
+# The routing keys (``ref``, ``topic``) every message sent while a frame is handled starts
+# with, as a JSON fragment: empty for a bare frame, so replies to it are unchanged.
+reply_prefix: contextvars.ContextVar[str] = contextvars.ContextVar("chanx_reply_prefix", default="")
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,18 @@ class ChanxWebsocketConsumerMixin(Generic[EventT]):
         )
 
     async def send_message(self, message: BaseMessage) -> None:
-        """Send a message to this connection's client."""
+        """Send a message to this connection's client.
+
+        While a frame is handled, the message is a reply to it: it carries the frame's
+        ``ref`` (and ``topic``), if it had one.
+        """
+        await self.send_encoded(message, reply_prefix.get())
+
+    async def send_encoded(self, message: BaseMessage, prefix: str) -> None:
+        """Send a message whose frame starts with the routing keys in ``prefix``."""
         text = self.codec.encode(message)
+        if prefix:
+            text = with_prefix(text, prefix)
         if self._should_log(message.action):
             message_logger.info("sent %s: %s", message.action, _clip(text))
         held = _held.get()
@@ -160,37 +175,88 @@ class ChanxWebsocketConsumerMixin(Generic[EventT]):
         """Handle one client frame: validate, call its handler, send the reply.
 
         Never raises for bad input or a failing handler: the client gets an ``error``
-        message and the connection goes on.
+        message and the connection goes on. A frame carrying a ``ref`` gets it back on
+        every reply, its ``error`` and its ``complete``; a frame naming a ``topic`` is
+        handled by that topic (:meth:`chanx_handle_topic_frame`).
         """
         codec = self.codec
         options = self.chanx_options
         held_token = None if options.send_immediately else _held.set([])
+        prefix_token = None
         try:
             try:
-                message = codec.decode(frame)
+                if may_carry_envelope(frame):
+                    prefix_token = await self._handle_enveloped(frame)
+                else:
+                    await self._dispatch(codec.decode(frame), frame)
             except FrameError as exc:
                 await self.send_message(ErrorMessage(payload=exc.payload))
-            else:
-                action = message.action
-                if self._should_log(action):
-                    message_logger.info("received %s: %s", action, _clip(frame))
-                info = type(self).__chanx_spec__.ws_handlers[action]
-                await self._run_handler(info.func, info.name, message)
+            finally:
+                if held_token is not None:
+                    await self._flush_held(held_token)
+            if options.send_completion:
+                await self.send_text(with_prefix(codec.complete_text, reply_prefix.get()))
         finally:
-            if held_token is not None:
-                await self._flush_held(held_token)
-        if options.send_completion:
-            await self.send_text(codec.complete_text)
+            if prefix_token is not None:
+                reply_prefix.reset(prefix_token)
 
-    async def _run_handler(self, func: Any, name: str, message: BaseMessage) -> None:
+    async def _handle_enveloped(self, frame: str | bytes) -> contextvars.Token[str] | None:
+        """Handle a frame that may carry routing keys; set the prefix its replies carry.
+
+        Returns the token to reset :data:`reply_prefix` with once the frame is done; it
+        is set before anything can fail, so even an ``error`` carries the ``ref``.
+        """
+        data = self.codec.parse(frame)
         try:
-            reply = await func(self, message)
+            envelope = take_envelope(data)
+        except EnvelopeError as exc:
+            token = reply_prefix.set(exc.prefix)
+            await self.send_message(ErrorMessage(payload=exc.payload))
+            return token
+        token = reply_prefix.set(envelope.reply_prefix)
+        try:
+            if envelope.topic is not None:
+                await self.chanx_handle_topic_frame(envelope.topic, data, frame)
+            else:
+                await self._dispatch(self.codec.decode_object(data), frame)
+        except FrameError as exc:
+            await self.send_message(ErrorMessage(payload=exc.payload))
+        except BaseException:
+            # Cancelled: the caller never gets the token, so later frames of this
+            # connection's loop must not inherit this frame's ref.
+            reply_prefix.reset(token)
+            raise
+        return token
+
+    async def _dispatch(self, message: BaseMessage, frame: str | bytes) -> None:
+        action = message.action
+        if self._should_log(action):
+            message_logger.info("received %s: %s", action, _clip(frame))
+        info = type(self).__chanx_spec__.ws_handlers[action]
+        await self._run_handler(self, info.func, info.name, message)
+
+    async def chanx_handle_topic_frame(
+        self, topic: str, data: dict[str, Any], frame: str | bytes
+    ) -> None:
+        """Handle a frame addressed to ``topic`` (its routing keys already removed).
+
+        Consumers without topics answer with an ``error``; :class:`~chanx.core.topics
+        .TopicsMixin` routes the frame to the subscribed topic.
+        """
+        await self.send_message(
+            ErrorMessage(payload=ErrorPayload(detail="This endpoint has no topics"))
+        )
+
+    async def _run_handler(self, owner: Any, func: Any, name: str, message: BaseMessage) -> None:
+        """Call ``func(owner, message)`` (the consumer or a topic) and send what it returns."""
+        try:
+            reply = await func(owner, message)
         except ClientError as exc:
             await self.send_message(ErrorMessage(payload=ErrorPayload(detail=exc.detail)))
             return
         except Exception:
             logger.exception(
-                "%s.%s failed handling action %r", type(self).__qualname__, name, message.action
+                "%s.%s failed handling action %r", type(owner).__qualname__, name, message.action
             )
             await self.send_message(ErrorMessage(payload=ErrorPayload(detail=HANDLER_FAILED)))
             return
@@ -199,7 +265,7 @@ class ChanxWebsocketConsumerMixin(Generic[EventT]):
         if not isinstance(reply, BaseMessage):
             logger.error(
                 "%s.%s returned %s; handlers return a BaseMessage or None",
-                type(self).__qualname__,
+                type(owner).__qualname__,
                 name,
                 type(reply).__name__,
             )
@@ -231,7 +297,7 @@ class ChanxWebsocketConsumerMixin(Generic[EventT]):
         info = spec.event_handlers[event.action]
         held_token = None if self.chanx_options.send_immediately else _held.set([])
         try:
-            await self._run_handler(info.func, info.name, event)
+            await self._run_handler(self, info.func, info.name, event)
         finally:
             if held_token is not None:
                 await self._flush_held(held_token)

@@ -51,3 +51,33 @@ GROUP_COMPLETE_ACTION: Final = "group_complete"
 
 EVENT_COMPLETE_ACTION: Final = "event_complete"
 """Action of the signal sent after a server-side event was handled (``SEND_COMPLETION``)."""
+
+ENVELOPE_VERSION: Final = 1
+"""The envelope version this server speaks (``version`` on topic frames)."""
+
+REF_KEY: Final = "ref"
+"""Key of a client's correlation id: every reply to that frame carries it back."""
+
+TOPIC_KEY: Final = "topic"
+"""Key naming the topic a frame belongs to; absent for the consumer's own frames."""
+
+VERSION_KEY: Final = "version"
+"""Key of the envelope version, sent on topic frames and accepted on any frame."""
+
+SEQ_KEY: Final = "seq"
+"""Key of a publisher-assigned sequence number on a topic push (gap detection only)."""
+
+MAX_REF_LENGTH: Final = 64
+"""Longest ``ref`` accepted, in characters (a string) or digits (an integer)."""
+
+SUBSCRIBE_ACTION: Final = "subscribe"
+"""Action of a client frame asking to subscribe to its ``topic``."""
+
+UNSUBSCRIBE_ACTION: Final = "unsubscribe"
+"""Action of a client frame asking to leave its ``topic``."""
+
+SUBSCRIBED_ACTION: Final = "subscribed"
+"""Action of the reply confirming a subscription."""
+
+UNSUBSCRIBED_ACTION: Final = "unsubscribed"
+"""Action of the reply confirming an unsubscription."""

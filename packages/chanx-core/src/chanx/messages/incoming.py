@@ -18,4 +18,21 @@ class PingMessage(BaseMessage):
     payload: None = None
 
 
-__all__ = ["PingMessage"]
+class SubscribeMessage(BaseMessage):
+    """Subscribe this connection to the frame's `topic` (e.g. `room:5`).
+
+    Answered with `subscribed`, or with an `error` whose `reason` says why not.
+    """
+
+    action: Literal["subscribe"] = "subscribe"
+    payload: None = None
+
+
+class UnsubscribeMessage(BaseMessage):
+    """Leave the frame's `topic`; answered with `unsubscribed`."""
+
+    action: Literal["unsubscribe"] = "unsubscribe"
+    payload: None = None
+
+
+__all__ = ["PingMessage", "SubscribeMessage", "UnsubscribeMessage"]

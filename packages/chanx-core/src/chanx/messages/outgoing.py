@@ -105,6 +105,44 @@ class EventCompleteMessage(BaseMessage):
     payload: None = None
 
 
+class TopicErrorPayload(ErrorPayload):
+    """What went wrong on a topic, with a `reason` a client can branch on.
+
+    `reason` is one of `unknown_topic` (no mounted pattern matches the topic, or its
+    parameters are invalid), `unauthorized` (the topic refused the subscription),
+    `not_subscribed` (a frame for a topic this connection is not subscribed to) and
+    `too_many_subscriptions` (the connection is at its limit); frames handled by the
+    topic report other problems with no `reason`.
+    """
+
+    reason: str | None = None
+
+
+class TopicErrorMessage(BaseMessage):
+    """Sent when a frame on a topic cannot be handled; the connection and its other
+    topics go on.
+
+    It carries the frame's `topic` (and `ref`), so the client knows which stream failed.
+    """
+
+    action: Literal["error"] = "error"
+    payload: TopicErrorPayload
+
+
+class SubscribedMessage(BaseMessage):
+    """The reply to a `subscribe`: the connection receives the topic's pushes from now on."""
+
+    action: Literal["subscribed"] = "subscribed"
+    payload: None = None
+
+
+class UnsubscribedMessage(BaseMessage):
+    """The reply to an `unsubscribe`: no more pushes of that topic reach the connection."""
+
+    action: Literal["unsubscribed"] = "unsubscribed"
+    payload: None = None
+
+
 __all__ = [
     "AuthenticationMessage",
     "AuthenticationPayload",
@@ -115,4 +153,8 @@ __all__ = [
     "EventCompleteMessage",
     "GroupCompleteMessage",
     "PongMessage",
+    "SubscribedMessage",
+    "TopicErrorMessage",
+    "TopicErrorPayload",
+    "UnsubscribedMessage",
 ]
