@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chanx.channels.routing import URLRouter, path, re_path
-from tests.project import consumers
+from tests.project import consumers, multiplex, topics
 
 router = URLRouter(
     [
@@ -12,5 +12,8 @@ router = URLRouter(
         path("ws/concurrent/", consumers.ConcurrentEchoConsumer.as_asgi()),
         path("ws/small/", consumers.SmallFramesConsumer.as_asgi()),
         path("ws/silent/", consumers.SilentConsumer.as_asgi()),
+        path("ws/multiplex/<str:room>/", multiplex.ProjectDemultiplexer.as_asgi()),
+        path("ws/multiplex-renamed/", multiplex.RenamedEnvelopeDemultiplexer.as_asgi()),
+        path("ws/hub/", topics.HubConsumer.as_asgi()),
     ]
 )

@@ -211,7 +211,7 @@ class ChanxWebsocketConsumerMixin(Generic[EventT]):
             envelope = take_envelope(data)
         except EnvelopeError as exc:
             token = reply_prefix.set(exc.prefix)
-            await self.send_message(ErrorMessage(payload=exc.payload))
+            await self.send_message(exc.reply)
             return token
         token = reply_prefix.set(envelope.reply_prefix)
         try:

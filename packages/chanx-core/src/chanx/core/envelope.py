@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from chanx.core.wire import (
     ENVELOPE_VERSION,
@@ -23,7 +23,8 @@ from chanx.core.wire import (
     TOPIC_KEY,
     VERSION_KEY,
 )
-from chanx.messages.outgoing import ErrorPayload
+from chanx.messages.base import BaseMessage
+from chanx.messages.outgoing import ErrorMessage, ErrorPayload
 
 _REF_TEXT, _TOPIC_TEXT, _VERSION_TEXT = (f'"{key}"' for key in (REF_KEY, TOPIC_KEY, VERSION_KEY))
 _REF_BYTES, _TOPIC_BYTES, _VERSION_BYTES = (
@@ -34,19 +35,27 @@ MAX_TOPIC_LENGTH = 200
 """Longest topic name accepted, in characters."""
 
 
-class EnvelopeError(Exception):
-    """A frame whose routing keys are unusable; ``payload`` says why, ``prefix`` what to echo."""
-
-    def __init__(self, payload: ErrorPayload, prefix: str = "") -> None:
-        super().__init__(payload.detail)
-        self.payload = payload
-        self.prefix = prefix
-
-
 class UnsupportedVersionPayload(ErrorPayload):
     """The error payload of a frame in an envelope version this server does not speak."""
 
     version: int = ENVELOPE_VERSION
+
+
+class UnsupportedVersionMessage(BaseMessage):
+    """Sent for a frame whose envelope `version` this server does not speak; the frame is
+    not handled and the connection goes on. `version` is the one it speaks."""
+
+    action: Literal["error"] = "error"
+    payload: UnsupportedVersionPayload
+
+
+class EnvelopeError(Exception):
+    """A frame whose routing keys are unusable: ``reply`` says why, ``prefix`` what to echo."""
+
+    def __init__(self, reply: BaseMessage, prefix: str = "") -> None:
+        super().__init__(reply.payload.detail)
+        self.reply = reply
+        self.prefix = prefix
 
 
 def may_carry_envelope(frame: str | bytes) -> bool:
@@ -113,21 +122,31 @@ def take_envelope(data: dict[str, Any]) -> Envelope:
     version = data.pop(VERSION_KEY, None)
     if ref is not None and not _valid_ref(ref):
         raise EnvelopeError(
-            ErrorPayload(
-                detail=f"'ref' must be a string of 1 to {MAX_REF_LENGTH} characters or an integer"
+            ErrorMessage(
+                payload=ErrorPayload(
+                    detail=f"'ref' must be a string of 1 to {MAX_REF_LENGTH} characters "
+                    "or an integer"
+                )
             )
         )
     echo = _fragment(REF_KEY, ref) if ref is not None else ""
     if version is not None and (isinstance(version, bool) or version != ENVELOPE_VERSION):
         shown = version if isinstance(version, (int, float, str)) else type(version).__name__
         raise EnvelopeError(
-            UnsupportedVersionPayload(detail=f"Unsupported envelope version {shown}"), echo
+            UnsupportedVersionMessage(
+                payload=UnsupportedVersionPayload(detail=f"Unsupported envelope version {shown}")
+            ),
+            echo,
         )
     if topic is not None and (
         not isinstance(topic, str) or not topic or len(topic) > MAX_TOPIC_LENGTH
     ):
         raise EnvelopeError(
-            ErrorPayload(detail=f"'topic' must be a string of 1 to {MAX_TOPIC_LENGTH} characters"),
+            ErrorMessage(
+                payload=ErrorPayload(
+                    detail=f"'topic' must be a string of 1 to {MAX_TOPIC_LENGTH} characters"
+                )
+            ),
             echo,
         )
     return Envelope(ref=ref, topic=topic)
@@ -137,6 +156,7 @@ __all__ = [
     "MAX_TOPIC_LENGTH",
     "Envelope",
     "EnvelopeError",
+    "UnsupportedVersionMessage",
     "UnsupportedVersionPayload",
     "may_carry_envelope",
     "seq_fragment",

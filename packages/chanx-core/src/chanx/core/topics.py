@@ -184,6 +184,10 @@ class Topic:
     description: ClassVar[str | None] = None
     """What the topic is, for the AsyncAPI document (defaults to the class docstring)."""
 
+    pushes: ClassVar[Sequence[type[BaseMessage]]] = ()
+    """Messages the topic sends outside its handlers (``on_subscribe``, ``send_message``
+    from elsewhere), so documents and test communicators know them."""
+
     __chanx_spec__: ClassVar[ConsumerSpec]
     __chanx_pattern__: ClassVar[TopicPattern]
 

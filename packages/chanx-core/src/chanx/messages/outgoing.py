@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chanx.messages.base import BaseMessage
 
@@ -143,6 +143,52 @@ class UnsubscribedMessage(BaseMessage):
     payload: None = None
 
 
+class MultiplexReadyPayload(BaseModel):
+    """Which streams of a multiplexed connection can be used.
+
+    `ready` lists the keys whose consumer has connected and joined its groups;
+    `unavailable` the keys that failed to connect (most often refused by their own
+    authenticator). Frames addressed to an unavailable key get an `error`.
+    """
+
+    version: int
+    ready: list[str]
+    unavailable: list[str]
+
+
+class MultiplexReadyMessage(BaseMessage):
+    """Sent once on a multiplexed connection, when every sub-consumer has finished connecting.
+
+    It is the authoritative list of the streams the connection serves. A client that waits
+    for it before sending misses no broadcast to a sub-consumer's groups.
+    """
+
+    action: Literal["multiplex_ready"] = "multiplex_ready"
+    payload: MultiplexReadyPayload
+
+
+class MultiplexErrorPayload(ErrorPayload):
+    """An `ErrorPayload` that may name the stream it is about.
+
+    The stream's key is under the envelope's consumer field name (`consumer` by default),
+    and an unsupported envelope version is answered with the supported `version`.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+
+class MultiplexErrorMessage(BaseMessage):
+    """Sent, outside any envelope, when a multiplexed frame cannot be routed.
+
+    The cause is a malformed envelope, an unsupported envelope version, a key the
+    connection does not serve or whose consumer is unavailable, or a sub-consumer that
+    closed its stream. The connection stays open.
+    """
+
+    action: Literal["error"] = "error"
+    payload: MultiplexErrorPayload
+
+
 __all__ = [
     "AuthenticationMessage",
     "AuthenticationPayload",
@@ -152,6 +198,10 @@ __all__ = [
     "ErrorPayload",
     "EventCompleteMessage",
     "GroupCompleteMessage",
+    "MultiplexErrorMessage",
+    "MultiplexErrorPayload",
+    "MultiplexReadyMessage",
+    "MultiplexReadyPayload",
     "PongMessage",
     "SubscribedMessage",
     "TopicErrorMessage",

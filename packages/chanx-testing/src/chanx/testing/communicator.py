@@ -10,6 +10,8 @@ signal (or, when the consumer sends none, until it goes quiet).
 from __future__ import annotations
 
 import asyncio
+import collections
+import itertools
 import json
 from typing import Any
 
@@ -17,7 +19,10 @@ from chanx.channels.options import current_options
 from chanx.core.codec import FrameError, MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
 from chanx.core.discovery import message_actions
+from chanx.core.envelope import Envelope, may_carry_envelope, take_envelope, with_prefix
+from chanx.core.wire import REF_KEY
 from chanx.messages.base import BaseMessage
+from chanx.messages.incoming import SubscribeMessage, UnsubscribeMessage
 from chanx.testing.asgi_communicator import AsgiWebsocketCommunicator
 from chanx.testing.handshake import HandshakeRefused, OriginOption, with_origin
 from chanx.testing.outgoing import (
@@ -25,6 +30,7 @@ from chanx.testing.outgoing import (
     COMPLETION_ACTIONS,
     outgoing_codec,
     outgoing_types,
+    topic_outgoing_types,
 )
 
 DEFAULT_TIMEOUT = 1.0
@@ -94,6 +100,11 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
         self._connecting = False
         self.auto_connect = False
         """When True, the first send or receive connects first (``auth_communicator``)."""
+        self._refs = itertools.count(1)
+        # Refs of requests answered whose `complete` has not come yet: it is skipped.
+        self._answered: set[str] = set()
+        # Frames :meth:`request` read past while looking for its reply, served first.
+        self._pushed_back: collections.deque[dict[str, Any]] = collections.deque()
 
     @property
     def options(self) -> ConsumerOptions:
@@ -153,12 +164,81 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
     async def receive_output(self, timeout: float = 1) -> dict[str, Any]:
         """The consumer's next ASGI message (connecting first with ``auto_connect``)."""
         await self._ready()
+        if self._pushed_back:
+            return self._pushed_back.popleft()
         output: dict[str, Any] = await super().receive_output(timeout)
         return output
 
-    async def send_message(self, message: BaseMessage) -> None:
-        """Send ``message`` as one text frame, encoded exactly as the consumer encodes."""
-        await self.send_to(text_data=self.codec.encode(message))
+    async def send_message(
+        self, message: BaseMessage, *, topic: str | None = None, ref: str | int | None = None
+    ) -> None:
+        """Send ``message`` as one text frame, encoded exactly as the consumer encodes.
+
+        ``topic`` addresses one of the consumer's topics; ``ref`` is a correlation id
+        every reply to the frame carries back.
+        """
+        text = with_prefix(self.codec.encode(message), Envelope(ref=ref, topic=topic).reply_prefix)
+        await self.send_to(text_data=text)
+
+    async def request(
+        self, message: BaseMessage, *, topic: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> BaseMessage:
+        """Send ``message`` with a fresh ``ref`` and return its first reply (not ``complete``).
+
+        Frames that are not replies to it (broadcasts, other replies) stay queued for
+        the next ``receive_*`` call, and the frame's ``complete`` is skipped when it
+        comes. An ``error`` reply is returned like any other.
+        """
+        ref = f"test-{next(self._refs)}"
+        await self.send_message(message, topic=topic, ref=ref)
+        skipped: list[dict[str, Any]] = []
+        try:
+            while True:
+                output = await self._next_output(timeout)
+                assert output is not None, (
+                    f"no reply to {message.action!r} (ref {ref!r}) within {timeout}s"
+                )
+                text = output.get("text")
+                if output["type"] == "websocket.send" and isinstance(text, str):
+                    data = json.loads(text)
+                    action = data.get(self.options.action_key) if isinstance(data, dict) else None
+                    if data.get(REF_KEY) == ref and action not in COMPLETION_ACTIONS:
+                        if self.options.send_completion:
+                            self._answered.add(ref)
+                        return self._decode(self._outgoing_codec(), text)
+                    if data.get(REF_KEY) == ref:
+                        continue  # the completion of a reply-less frame: nothing to keep
+                else:
+                    assert output["type"] == "websocket.send", (
+                        f"the consumer closed the connection (code {output.get('code', 1000)}) "
+                        f"while waiting for the reply to {message.action!r}"
+                    )
+                skipped.append(output)
+        finally:
+            self._pushed_back.extendleft(reversed(skipped))
+
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        """True if the consumer sends nothing within ``timeout`` seconds.
+
+        A frame that does arrive stays queued for the next ``receive_*`` call; the
+        ``complete`` of an answered :meth:`request` does not count.
+        """
+        output = await self._next_output(timeout)
+        if output is None:
+            return True
+        self._pushed_back.appendleft(output)
+        return False
+
+    async def subscribe(self, topic: str, timeout: float = DEFAULT_TIMEOUT) -> BaseMessage:
+        """Subscribe to ``topic``; the reply (``subscribed`` or an ``error``) is returned."""
+        return await self.request(SubscribeMessage(), topic=topic, timeout=timeout)
+
+    async def unsubscribe(self, topic: str, timeout: float = DEFAULT_TIMEOUT) -> BaseMessage:
+        """Leave ``topic``; the ``unsubscribed`` reply is returned."""
+        return await self.request(UnsubscribeMessage(), topic=topic, timeout=timeout)
+
+    def _outgoing_codec(self) -> MessageCodec:
+        return outgoing_codec(self.consumer, self.options.action_key, self.options.camelize)
 
     async def receive_all_json(
         self,
@@ -198,7 +278,7 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
         output types and chanx's built-in messages); any other frame fails the test with
         an ``AssertionError`` that shows the frame and what was expected.
         """
-        codec = outgoing_codec(self.consumer, self.options.action_key, self.options.camelize)
+        codec = self._outgoing_codec()
         frames = await self._collect(timeout, stop_action, quiet_period)
         return [self._decode(codec, text) for text, _ in frames]
 
@@ -241,15 +321,34 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
         queue directly keeps the consumer alive, so a quiet moment is not a disconnect.
         """
         await self._ready()
-        if self.future.done():
-            self.future.result()
-        try:
-            output: dict[str, Any] = await asyncio.wait_for(self.output_queue.get(), timeout)
-        except asyncio.TimeoutError:
-            if self.future.done():
-                self.future.result()
-            return None
-        return output
+        while True:
+            if self._pushed_back:
+                output = self._pushed_back.popleft()
+            else:
+                if self.future.done():
+                    self.future.result()
+                try:
+                    output = await asyncio.wait_for(self.output_queue.get(), timeout)
+                except asyncio.TimeoutError:
+                    if self.future.done():
+                        self.future.result()
+                    return None
+            if not (self._answered and self._completes_a_request(output)):
+                return output
+
+    def _completes_a_request(self, output: dict[str, Any]) -> bool:
+        """Whether ``output`` is the ``complete`` of a frame :meth:`request` already answered."""
+        text = output.get("text")
+        if not isinstance(text, str) or COMPLETE_ACTION not in text:
+            return False
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get(self.options.action_key) != COMPLETE_ACTION:
+            return False
+        ref = data.get(REF_KEY)
+        if ref in self._answered:
+            self._answered.discard(ref)
+            return True
+        return False
 
     async def _collect(
         self, timeout: float, stop_action: str | None, quiet_period: float | None
@@ -299,13 +398,24 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
         return message
 
     def _decode(self, codec: MessageCodec, text: str) -> BaseMessage:
+        on_topic = False
         try:
-            return codec.decode(text)
+            if not may_carry_envelope(text):
+                return codec.decode(text)
+            data = codec.parse(text)
+            on_topic = take_envelope(data).topic is not None
+            if on_topic:
+                options = self.options
+                codec = outgoing_codec(
+                    self.consumer, options.action_key, options.camelize, topic=True
+                )
+            return codec.decode_object(data)
         except FrameError as exc:
+            types = (
+                topic_outgoing_types(self.consumer) if on_topic else outgoing_types(self.consumer)
+            )
             expected = sorted(
-                action
-                for message_type in outgoing_types(self.consumer)
-                for action in message_actions(message_type)
+                action for message_type in types for action in message_actions(message_type)
             )
             problems = "; ".join(
                 f"{'.'.join(map(str, error.loc)) or '(frame)'}: {error.msg}"

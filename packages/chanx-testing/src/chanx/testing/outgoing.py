@@ -25,6 +25,9 @@ from chanx.messages.outgoing import (
     EventCompleteMessage,
     GroupCompleteMessage,
     PongMessage,
+    SubscribedMessage,
+    TopicErrorMessage,
+    UnsubscribedMessage,
 )
 
 BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
@@ -45,10 +48,20 @@ COMPLETION_ACTIONS: frozenset[str] = frozenset(
 Collections never return these frames: they end a reply, they are not part of it.
 """
 
+TOPIC_BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
+    SubscribedMessage,
+    UnsubscribedMessage,
+    TopicErrorMessage,
+    CompleteMessage,
+    GroupCompleteMessage,
+    EventCompleteMessage,
+)
+"""Messages chanx itself sends on a topic: subscription replies, errors, completions."""
+
 ConsumerClass = type[ChanxWebsocketConsumerMixin]
 
-_adapters: dict[ConsumerClass, TypeAdapter[BaseMessage]] = {}
-_codecs: dict[tuple[ConsumerClass, str, bool], MessageCodec] = {}
+_adapters: dict[tuple[ConsumerClass, bool], TypeAdapter[BaseMessage]] = {}
+_codecs: dict[tuple[ConsumerClass, str, bool, bool], MessageCodec] = {}
 
 
 def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
@@ -57,16 +70,30 @@ def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
     return tuple(dict.fromkeys([*declared, *BUILTIN_OUTGOING]))
 
 
-def outgoing_adapter(consumer: ConsumerClass) -> TypeAdapter[BaseMessage]:
+def topic_outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
+    """Every message ``consumer``'s topics may send: their handlers' outputs, the built-ins."""
+    declared = [
+        out
+        for topic in getattr(consumer, "__chanx_topics__", ())
+        for out in (
+            *(out for info in topic.__chanx_spec__.handlers for out in info.output_types),
+            *topic.pushes,
+        )
+    ]
+    return tuple(dict.fromkeys([*declared, *TOPIC_BUILTIN_OUTGOING]))
+
+
+def outgoing_adapter(consumer: ConsumerClass, *, topic: bool = False) -> TypeAdapter[BaseMessage]:
     """One validator for everything ``consumer`` may send, built on first use and cached.
 
     Messages are told apart by their ``action`` like incoming frames are. When two
     classes share an action (a project's own ``error`` message next to the built-in
     one), the union falls back to trying them in order, the consumer's own first.
     """
-    adapter = _adapters.get(consumer)
+    adapter = _adapters.get((consumer, topic))
     if adapter is None:
-        adapter = _adapters[consumer] = _union_adapter(outgoing_types(consumer))
+        types = topic_outgoing_types(consumer) if topic else outgoing_types(consumer)
+        adapter = _adapters[consumer, topic] = _union_adapter(types)
     return adapter
 
 
@@ -78,18 +105,21 @@ def _union_adapter(message_types: tuple[type[BaseMessage], ...]) -> TypeAdapter[
     return TypeAdapter(Annotated[union, Field(union_mode="left_to_right")])
 
 
-def outgoing_codec(consumer: ConsumerClass, action_key: str, camelize: bool) -> MessageCodec:
+def outgoing_codec(
+    consumer: ConsumerClass, action_key: str, camelize: bool, *, topic: bool = False
+) -> MessageCodec:
     """A codec that decodes ``consumer``'s frames into its outgoing messages.
 
     It is the consumer's own :class:`~chanx.core.codec.MessageCodec` machinery pointed
     at the outgoing messages, so a renamed action key and ``CAMELIZE`` are undone
-    exactly as the consumer applied them.
+    exactly as the consumer applied them. With ``topic`` it decodes frames sent on a
+    topic (the consumer's topics' messages).
     """
-    key = (consumer, action_key, camelize)
+    key = (consumer, action_key, camelize, topic)
     codec = _codecs.get(key)
     if codec is None:
         codec = _codecs[key] = MessageCodec(
-            outgoing_adapter(consumer), action_key=action_key, camelize=camelize
+            outgoing_adapter(consumer, topic=topic), action_key=action_key, camelize=camelize
         )
     return codec
 
@@ -101,4 +131,5 @@ __all__ = [
     "outgoing_adapter",
     "outgoing_codec",
     "outgoing_types",
+    "topic_outgoing_types",
 ]
