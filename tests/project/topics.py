@@ -79,7 +79,7 @@ class RoomTopic(Topic):
     async def authorize(self, pk: int) -> bool:
         return pk not in CLOSED_ROOMS
 
-    @ws_handler
+    @ws_handler(output_type=SaidMessage)
     async def handle_say(self, message: SayMessage) -> None:
         await self.broadcast_message(SaidMessage(payload=message.payload))
 
