@@ -286,3 +286,15 @@ async def test_hub_keeps_answering_its_own_frames() -> None:
     assert HubConsumer.__chanx_topics__ == (RoomTopic, DocumentTopic, PresenceTopic)
     assert await ws.request(PingMessage()) == PongMessage()
     await ws.disconnect()
+
+
+async def test_upstream_import_path_and_receive_topic_message() -> None:
+    from chanx.core.topic import Topic as UpstreamTopic
+
+    assert UpstreamTopic is Topic
+    ws = await hub()
+    await ws.subscribe("room:51")
+    await RoomTopic.publish("room:51", NoticeEvent(payload=Text(text="typed")))
+    message = await ws.receive_topic_message(RoomTopic)
+    assert message.model_dump() == {"action": "notice_sent", "payload": {"text": "typed"}}
+    await ws.disconnect()

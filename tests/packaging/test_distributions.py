@@ -33,6 +33,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "chanx-drf": ("drf",),
     "chanx-asyncapi": ("asyncapi",),
     "chanx-testing": ("testing",),
+    "chanx-client": ("client",),
 }
 
 # distribution -> the sibling requirements it must declare, as (name, extra or None)
@@ -42,6 +43,7 @@ SIBLING_PINS: dict[str, set[tuple[str, str | None]]] = {
     "chanx-drf": {("chanx-channels", None)},
     "chanx-asyncapi": {("chanx-core", None), ("chanx-channels", "django")},
     "chanx-testing": {("chanx-channels", None)},
+    "chanx-client": set(),
 }
 
 # Settings for probes of the Django-facing packages, so modules that touch settings can import.
@@ -366,6 +368,45 @@ def test_testing_needs_no_server_to_test_a_consumer(with_testing: Venv) -> None:
         asyncio.run(main())
         assert not {"daphne", "channels.testing"} & set(sys.modules), "a server was imported"
         """
+    )
+
+
+@pytest.fixture(scope="session")
+def client_only(tmp_path_factory: pytest.TempPathFactory, built: Built) -> Iterator[Venv]:
+    yield _make_venv(tmp_path_factory, built, "client-only", ["chanx-client"], [])
+
+
+def test_client_installs_and_generates_alone(client_only: Venv) -> None:
+    document = ROOT / "tests" / "client" / "fixtures"
+    source = next(iter(sorted(document.glob("*.json"))), None)
+    assert source is not None, "tests/client/fixtures holds no AsyncAPI document"
+    client_only.probe(
+        f"""
+        import importlib.util
+        import subprocess
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        import chanx.client
+        from chanx.client import ChanxClient, ReconnectPolicy  # noqa: F401
+
+        for name in ("django", "channels", "rest_framework", "yaml", "chanx.core"):
+            assert importlib.util.find_spec(name) is None, f"chanx-client pulled in {{name}}"
+
+        with tempfile.TemporaryDirectory() as out:
+            for language in ("python", "typescript"):
+                target = Path(out) / language
+                done = subprocess.run(
+                    [sys.executable, "-m", "chanx.client", "generate",
+                     "--schema", {str(source)!r}, "--output", str(target),
+                     "--language", language],
+                    capture_output=True, text=True,
+                )
+                assert done.returncode == 0, done.stderr
+                assert any(target.iterdir()), f"nothing generated for {{language}}"
+        """,
+        django=False,
     )
 
 

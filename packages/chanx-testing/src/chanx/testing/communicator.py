@@ -20,7 +20,7 @@ from chanx.core.codec import FrameError, MessageCodec
 from chanx.core.consumer import ChanxWebsocketConsumerMixin, ConsumerOptions
 from chanx.core.discovery import message_actions
 from chanx.core.envelope import Envelope, may_carry_envelope, take_envelope, with_prefix
-from chanx.core.wire import REF_KEY
+from chanx.core.wire import REF_KEY, TOPIC_KEY
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import SubscribeMessage, UnsubscribeMessage
 from chanx.testing.asgi_communicator import AsgiWebsocketCommunicator
@@ -228,6 +228,32 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
             return True
         self._pushed_back.appendleft(output)
         return False
+
+    async def receive_topic_message(
+        self, topic: type[Any] | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> BaseMessage:
+        """The next message sent on a topic, validated against the topics' messages.
+
+        ``topic`` (a Topic class) checks that it belongs to an instance of that class.
+        Completion signals are skipped; frames that are not on a topic fail the test.
+        """
+        while True:
+            output = await self._next_output(timeout)
+            assert output is not None, f"no topic message within {timeout}s"
+            text = output.get("text")
+            assert output["type"] == "websocket.send" and isinstance(text, str), (
+                f"expected a topic message, got {_describe(output)}"
+            )
+            data = json.loads(text)
+            name = data.get(TOPIC_KEY) if isinstance(data, dict) else None
+            assert isinstance(name, str), f"expected a frame on a topic, got {text}"
+            if data.get(self.options.action_key) in COMPLETION_ACTIONS:
+                continue
+            if topic is not None:
+                assert topic.__chanx_pattern__.match(name) is not None, (
+                    f"{text} is on {name!r}, not on a {topic.__qualname__} topic"
+                )
+            return self._decode(self._outgoing_codec(), text)
 
     async def subscribe(self, topic: str, timeout: float = DEFAULT_TIMEOUT) -> BaseMessage:
         """Subscribe to ``topic``; the reply (``subscribed`` or an ``error``) is returned."""
