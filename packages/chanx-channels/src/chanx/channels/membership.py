@@ -14,11 +14,13 @@ classes of its consumer (mixins included) declare, merged once when the class is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.channels.outage import CLOSE_SERVICE_RESTART, ChannelLayerUnavailable, LayerHealth
+from chanx.core.topics import Topic
 
 logger = logging.getLogger("chanx.channels.websocket")
 
@@ -168,6 +170,31 @@ class GroupMembershipMixin:
             return False
         self._health.register(self)
         return True
+
+    async def chanx_join_topic(self, topic: Topic) -> None:
+        """Join a subscribed topic's group; kept through outages like the other groups."""
+        if self.channel_layer is None:
+            raise RuntimeError(
+                f"{type(self).__qualname__} mounts topics but no channel layer is configured: "
+                "set CHANNEL_LAYERS in the Django settings."
+            )
+        group = topic.group
+        self._joined = (*self._joined, group)
+        try:
+            await self._add_to([group])
+        except BaseException:
+            self._joined = tuple(g for g in self._joined if g != group)
+            raise
+        self._health.register(self)
+
+    async def chanx_leave_topic(self, topic: Topic) -> None:
+        """Leave an unsubscribed topic's group (an unreachable layer expires it itself)."""
+        group = topic.group
+        if group not in self._joined:
+            return
+        self._joined = tuple(g for g in self._joined if g != group)
+        with contextlib.suppress(ChannelLayerUnavailable):
+            await self._health.call(self.channel_layer.group_discard, group, self.channel_name)
 
     async def _leave_groups(self) -> None:
         """Leave the groups; an unreachable layer forgets dead members itself (group expiry)."""
