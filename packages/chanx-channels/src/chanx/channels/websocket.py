@@ -41,7 +41,6 @@ from chanx.core.envelope import with_prefix
 from chanx.core.inbox import FrameInbox
 from chanx.core.ratelimit import RateLimit, TokenBucket
 from chanx.core.subscriptions import TopicsMixin
-from chanx.core.topics import Topic
 from chanx.core.wire import (
     BROADCAST_ACTION_KEY,
     BROADCAST_EXCLUDE_KEY,
@@ -262,7 +261,20 @@ class AsyncJsonWebsocketConsumer(
         does); with one, the handshake must be accepted first to carry the outcome, and the
         ``authentication`` message is sent once the groups are joined. Either way, a client
         that starts listening at that moment misses no broadcast.
+
+        When it finishes (connected, refused, or failing with an exception) it calls
+        ``scope["chanx_connect_complete"]``, if the scope has one, exactly once: a
+        demultiplexer (:mod:`chanx.channels.multiplex`) learns that way that its
+        sub-consumer has joined its groups.
         """
+        try:
+            await self._open_connection()
+        finally:
+            connect_complete = self.scope.get("chanx_connect_complete")
+            if connect_complete is not None:
+                connect_complete()
+
+    async def _open_connection(self) -> None:
         self.configure_chanx(current_options())
         self._frame_idle = asyncio.Event()
         self._frame_idle.set()
@@ -533,31 +545,6 @@ class AsyncJsonWebsocketConsumer(
                 await self.chanx_push_topic_event(
                     subscription, message[BROADCAST_TEXT_KEY], message.get(SEQ_KEY)
                 )
-
-    async def chanx_join_topic(self, topic: Topic) -> None:
-        """Join a subscribed topic's group; kept through outages like the other groups."""
-        if self.channel_layer is None:
-            raise RuntimeError(
-                f"{type(self).__qualname__} mounts topics but no channel layer is configured: "
-                "set CHANNEL_LAYERS in the Django settings."
-            )
-        group = topic.group
-        self._joined = (*self._joined, group)
-        try:
-            await self._add_to([group])
-        except BaseException:
-            self._joined = tuple(g for g in self._joined if g != group)
-            raise
-        self._health.register(self)
-
-    async def chanx_leave_topic(self, topic: Topic) -> None:
-        """Leave an unsubscribed topic's group (an unreachable layer expires it itself)."""
-        group = topic.group
-        if group not in self._joined:
-            return
-        self._joined = tuple(g for g in self._joined if g != group)
-        with contextlib.suppress(ChannelLayerUnavailable):
-            await self._health.call(self.channel_layer.group_discard, group, self.channel_name)
 
     async def chanx_run_sync(self, func: Any, **kwargs: Any) -> Any:
         """Run a synchronous ``authorize`` as Channels runs ORM code (thread-sensitive)."""

@@ -18,7 +18,7 @@ import collections
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.core.cancelling import cancel_and_wait
 from chanx.core.codec import FrameError, MessageCodec
@@ -131,13 +131,14 @@ class TopicsMixin(ChanxWebsocketConsumerMixin[EventT]):
         """The topic instances this connection is subscribed to, by name."""
         return {name: sub.topic for name, sub in (self._subscriptions or {}).items()}
 
-    async def chanx_join_topic(self, topic: Topic) -> None:
-        """Join ``topic.group``; raise if that cannot be done. Supplied by the adapter."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Supplied by the adapter (a mixin after this one in the MRO); declared here only
+        # for the type checker, since a real method here would hide the adapter's.
+        async def chanx_join_topic(self, topic: Topic) -> None:
+            """Join ``topic.group``; raise if that cannot be done."""
 
-    async def chanx_leave_topic(self, topic: Topic) -> None:
-        """Leave ``topic.group``. Supplied by the adapter."""
-        raise NotImplementedError
+        async def chanx_leave_topic(self, topic: Topic) -> None:
+            """Leave ``topic.group``."""
 
     async def chanx_run_sync(self, func: Callable[..., Any], **kwargs: Any) -> Any:
         """Run a synchronous hook off the event loop (adapters may use their own pool)."""
