@@ -298,3 +298,21 @@ async def test_upstream_import_path_and_receive_topic_message() -> None:
     message = await ws.receive_topic_message(RoomTopic)
     assert message.model_dump() == {"action": "notice_sent", "payload": {"text": "typed"}}
     await ws.disconnect()
+
+
+def test_annotated_parameter_constraints_are_checked_before_authorize() -> None:
+    from typing import Annotated
+
+    from pydantic import StringConstraints
+
+    class SlugTopic(Topic):
+        pattern = "slug:{slug}"
+
+        async def authorize(
+            self, slug: Annotated[str, StringConstraints(pattern=r"^[a-z]{1,5}$")]
+        ) -> bool:
+            return True
+
+    assert SlugTopic.__chanx_pattern__.match("slug:abc") == {"slug": "abc"}
+    assert SlugTopic.__chanx_pattern__.match("slug:ABC") is None
+    assert SlugTopic.__chanx_pattern__.match("slug:abcdef") is None

@@ -9,8 +9,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.generic import TemplateView, View
 from rest_framework.authtoken.models import Token
 
+from chanx.channels.topics import publish_to_topic_sync
 from chat.consumers import ChatConsumer, room_group
 from chat.messages import AnnouncementEvent, Text
+from chat.topics import RoomTopic
 
 
 class ChatPageView(LoginRequiredMixin, TemplateView):
@@ -31,9 +33,10 @@ class AnnounceView(LoginRequiredMixin, View):
         text = request.POST.get("text", "").strip()
         if not text:
             return JsonResponse({"error": "text is required"}, status=400)
-        ChatConsumer.broadcast_event_sync(
-            AnnouncementEvent(payload=Text(text=text)), room_group(room)
-        )
+        announcement = AnnouncementEvent(payload=Text(text=text))
+        ChatConsumer.broadcast_event_sync(announcement, room_group(room))
+        # The same room on the hub page, where rooms are topics.
+        publish_to_topic_sync(RoomTopic, RoomTopic.topic_name(name=room), announcement)
         return JsonResponse({"sent": True})
 
 

@@ -72,7 +72,7 @@ def _parameter_types(cls: type[Topic], names: list[str]) -> dict[str, Any]:
     """Parameter types, read from ``authorize``'s annotations (``str`` when not annotated)."""
     authorize = cls.authorize
     try:
-        hints = typing.get_type_hints(authorize)
+        hints = typing.get_type_hints(authorize, include_extras=True)
     except Exception as exc:
         raise HandlerDefinitionError(
             f"{cls.__qualname__}.authorize: its type hints cannot be resolved ({exc})."
