@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Annotated
 
 import pytest
+from pydantic import StringConstraints
 
 from chanx.channels.topics import publish_to_topic_sync
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
@@ -301,10 +303,6 @@ async def test_upstream_import_path_and_receive_topic_message() -> None:
 
 
 def test_annotated_parameter_constraints_are_checked_before_authorize() -> None:
-    from typing import Annotated
-
-    from pydantic import StringConstraints
-
     class SlugTopic(Topic):
         pattern = "slug:{slug}"
 
