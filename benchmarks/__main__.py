@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.e2e import run_end_to_end
 
         results += run_end_to_end(quick=args.quick, rounds=rounds, report=_report)
+        from benchmarks.client_roundtrip import run_client_roundtrip
+
+        results += run_client_roundtrip(quick=args.quick, rounds=rounds, report=_report)
     elapsed = time.monotonic() - started
 
     print()

@@ -115,7 +115,8 @@ def run_in_process(
     async def main() -> list[Result]:
         results = []
         for scenario in scenarios:
-            result = await measure(scenario, apps, rounds)
+            own = scenario.applications(raw_without_cleanup)
+            result = await measure(scenario, apps if own is None else own, rounds)
             report(result)
             results.append(result)
         return results
@@ -126,7 +127,7 @@ def run_in_process(
 def profile_chanx(scenario: Scenario, top: int = 15) -> str:
     """cProfile of chanx running ``scenario`` once: the ``top`` functions by own time."""
     configure_django()
-    app = applications()["chanx"]
+    app = (scenario.applications(False) or applications())["chanx"]
     profiler = cProfile.Profile()
 
     async def main() -> None:

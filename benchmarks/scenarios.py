@@ -44,6 +44,11 @@ class Scenario(ABC):
     async def replies(self, app: AsgiApp) -> list[Any]:
         """A few operations' replies, parsed from JSON, for the correctness check."""
 
+    def applications(self, raw_without_cleanup: bool) -> dict[str, AsgiApp] | None:
+        """The implementations this scenario compares, by name; None for the suite's
+        default consumers (:func:`benchmarks.inprocess.applications`)."""
+        return None
+
 
 async def _ready(app: AsgiApp, room: str) -> Connection:
     """A connection that has joined its room: one echo round trip proves the join is done,
@@ -208,7 +213,8 @@ class Churn(Scenario):
 
 def in_process_scenarios(scale: float) -> list[Scenario]:
     """Every in-process scenario, sized so one round of one implementation takes ~0.1-0.3 s
-    of CPU at ``scale`` 1."""
+    of CPU at ``scale`` 1 (the topic scenarios of :mod:`benchmarks.topic_scenarios` last)."""
+    from benchmarks.topic_scenarios import topic_scenarios  # imported here: it imports this
 
     def n(base: int) -> int:
         return max(3, int(base * scale))
@@ -219,4 +225,5 @@ def in_process_scenarios(scale: float) -> list[Scenario]:
         NestedEcho(n(800)),
         Broadcast(n(25)),
         Churn(n(600)),
+        *topic_scenarios(scale),
     ]

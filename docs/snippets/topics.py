@@ -114,9 +114,7 @@ async def test_rooms_on_one_socket() -> None:
     ]
 
     await RoomTopic.publish("room:1", Closing(payload=5))
-    assert await ws.receive_all_messages(stop_action="event_complete") == [
-        ClosingNotice(payload=5)
-    ]
+    assert await ws.receive_all_messages(stop_action="event_complete") == [ClosingNotice(payload=5)]
     assert await ws.request(PingMessage()) == PongMessage()
     await ws.disconnect()
 

@@ -189,6 +189,7 @@ def test_every_outgoing_message_has_a_send_operation() -> None:
         "CompleteMessage",
         "GroupCompleteMessage",
         "EventCompleteMessage",
+        "UnsupportedVersionMessage",
     }
     error = doc["operations"]["chatRoomSendErrorMessage"]
     assert error["summary"].startswith("Sent when a frame cannot be handled")
@@ -203,6 +204,7 @@ def test_consumer_without_handlers_documents_errors_and_completion_only(
         "CompleteMessage",
         "ErrorMessage",
         "GroupCompleteMessage",
+        "UnsupportedVersionMessage",
     ]
     assert {op["action"] for op in doc["operations"].values()} == {"send"}
 
@@ -496,6 +498,7 @@ def test_completion_signals_are_left_out_without_send_completion(assert_valid: V
         "ErrorMessage",
         "PingMessage",
         "PongMessage",
+        "UnsupportedVersionMessage",
     ]
     completions = {"CompleteMessage", "GroupCompleteMessage", "EventCompleteMessage"}
     assert not completions & set(doc["components"]["messages"])

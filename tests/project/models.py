@@ -1,4 +1,4 @@
-"""Models of the test project, used by the chanx-drf tests."""
+"""Models of the test project, used by the chanx-drf and the model stream tests."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class Room(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_rooms"
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rooms", blank=True)
+    is_public = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chanx.channels.routing import URLRouter, path, re_path
-from tests.project import consumers, multiplex, topics
+from tests.project import consumers, model_topics, multiplex, topics
 
 router = URLRouter(
     [
@@ -15,5 +15,6 @@ router = URLRouter(
         path("ws/multiplex/<str:room>/", multiplex.ProjectDemultiplexer.as_asgi()),
         path("ws/multiplex-renamed/", multiplex.RenamedEnvelopeDemultiplexer.as_asgi()),
         path("ws/hub/", topics.HubConsumer.as_asgi()),
+        path("ws/streams/", model_topics.StreamConsumer.as_asgi()),
     ]
 )

@@ -25,9 +25,17 @@ What each consumer becomes:
 * a ``ws`` binding on every channel (the connection is opened with an HTTP ``GET``);
 * an example frame on every message that can be built from its defaults alone (``ping``,
   ``complete``...), encoded as the consumers encode it;
+* for a demultiplexer (``chanx.channels.multiplex``), its own channel plus one channel per
+  envelope key at the same address, each with ``x-chanx-multiplex``
+  (:mod:`chanx.asyncapi.multiplex`);
 * an ``x-chanx-events`` list on the channel naming the server-side events the consumer
   accepts (its type parameter's and the ones it handles); events are not channel
-  messages, since they never cross the WebSocket as such.
+  messages, since they never cross the WebSocket as such;
+* for a consumer with ``topics``, one channel per mounted topic class at the same
+  address, with ``x-topic`` and its frames' own schemas (:mod:`chanx.asyncapi.topics`);
+* request/reply correlation: messages that may carry a client's ``ref`` list it (and
+  ``version`` on client frames) and share a ``correlationId``
+  (:mod:`chanx.asyncapi.correlation`).
 
 Payload schemas come from Pydantic in one pass over every message, so a model shared by
 several messages or consumers is defined once in ``components/schemas``, and two different
@@ -49,6 +57,14 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from chanx.asyncapi.correlation import (
+    CORRELATION_ID,
+    CORRELATION_ID_NAME,
+    ENVELOPE_MESSAGES,
+    add_ref_keys,
+    correlate,
+    reply_capable,
+)
 from chanx.asyncapi.message_schemas import SCHEMA_REF, message_schemas
 from chanx.asyncapi.models import (
     AsyncAPIDocument,
@@ -60,6 +76,7 @@ from chanx.asyncapi.models import (
     License,
     Message,
     MessageExample,
+    MultiplexExtension,
     Operation,
     OperationReply,
     Parameter,
@@ -69,8 +86,21 @@ from chanx.asyncapi.models import (
     ServerEvent,
     Tag,
 )
+from chanx.asyncapi.multiplex import (
+    DEMULTIPLEXER_MESSAGES,
+    multiplex_extension,
+    multiplex_of,
+    stream_channel_id,
+)
 from chanx.asyncapi.naming import channel_ids, channel_name, claim, operation_id
 from chanx.asyncapi.security import consumer_security
+from chanx.asyncapi.topic_frames import add_topic_messages, add_topic_schemas, keep_documented
+from chanx.asyncapi.topics import (
+    TopicChannelPlan,
+    plan_topic_channels,
+    topic_channel,
+    topic_operations,
+)
 from chanx.core.codec import MessageCodec
 from chanx.core.decorators import CHANNEL_ATTR, ChannelInfo
 from chanx.core.discovery import ConsumerSpec, HandlerInfo, message_actions
@@ -144,16 +174,42 @@ def generate_document(
         data = document.to_dict()
     """
     plans = _plan_channels(routes, send_completion=send_completion)
+    topics = plan_topic_channels(
+        [(plan.key, plan.route.consumer) for plan in plans],
+        {plan.key for plan in plans},
+        send_completion=send_completion,
+    )
     schemas, message_keys = message_schemas(
-        (cls for plan in plans for cls in plan.incoming),
-        (cls for plan in plans for cls in plan.outgoing),
+        [
+            *(cls for plan in plans for cls in plan.incoming),
+            *(cls for topic in topics for cls in topic.messages.incoming),
+        ],
+        [
+            *(cls for plan in plans for cls in plan.outgoing),
+            *(cls for topic in topics for cls in topic.messages.outgoing),
+        ],
         camelize=camelize,
         action_key=action_key,
     )
+    correlated = add_ref_keys(
+        schemas,
+        message_keys,
+        requests=[cls for plan in plans for cls in plan.incoming],
+        replies=reply_capable(plan.spec for plan in plans),
+    )
+    topic_keys = add_topic_schemas(topics, schemas, message_keys)
     codec = MessageCodec(None, action_key=action_key, camelize=camelize)
     builder = _DocumentBuilder(message_keys)
     for plan in plans:
         builder.add_channel(plan)
+        for topic in topics:
+            if topic.consumer_key == plan.key:
+                builder.add_topic_channel(topic, topic_keys, plan)
+    messages = _component_messages(message_keys, codec)
+    correlate(messages, correlated)
+    add_topic_messages(topics, topic_keys, messages, message_keys)
+    messages = keep_documented(builder.channels, messages, schemas)
+    has_correlation = any(message.correlation_id for message in messages.values())
     return AsyncAPIDocument(
         info=Info(
             title=title,
@@ -168,7 +224,8 @@ def generate_document(
         operations=builder.operations,
         components=Components(
             schemas=dict(sorted(schemas.items())),
-            messages=_component_messages(message_keys, codec),
+            messages=messages,
+            correlation_ids={CORRELATION_ID_NAME: CORRELATION_ID} if has_correlation else None,
             security_schemes=dict(sorted(builder.security_schemes.items())) or None,
         ),
     )
@@ -186,6 +243,9 @@ class _ChannelPlan:
     outgoing: list[type[BaseMessage]]
     events: list[type[BaseMessage]]
     security: dict[str, SecurityScheme]
+    multiplex: MultiplexExtension | None = None
+    parent: _ChannelPlan | None = None
+    """The demultiplexer's channel, for a stream of a multiplexed route."""
 
 
 def _consumer_spec(route: WebSocketRoute) -> ConsumerSpec:
@@ -227,7 +287,7 @@ def _outgoing(spec: ConsumerSpec, *, send_completion: bool) -> list[type[BaseMes
         found += handler.output_types
     if getattr(spec.consumer, "authenticator_class", None) is not None:
         found.append(AuthenticationMessage)
-    found.append(ErrorMessage)
+    found += [ErrorMessage, *ENVELOPE_MESSAGES]
     if send_completion:
         found += [CompleteMessage, GroupCompleteMessage]
         if spec.event_handlers:
@@ -240,21 +300,23 @@ def _plan_channels(
 ) -> list[_ChannelPlan]:
     plans = []
     for route in routes:
-        spec = _consumer_spec(route)
-        info = _channel_info(route.consumer)
-        plans.append(
-            _ChannelPlan(
-                key="",
-                route=route,
-                spec=spec,
-                info=info,
-                incoming=spec.incoming_types,
-                outgoing=_outgoing(spec, send_completion=send_completion),
-                events=spec.accepted_events,
-                security=consumer_security(route.consumer),
+        plans.append(_plan(route, send_completion=send_completion))
+        multiplex = multiplex_of(route.consumer)
+        if multiplex is None:
+            continue
+        # One channel for the demultiplexer itself, then one per stream at its address.
+        own = plans[-1]
+        own.outgoing = list(dict.fromkeys([*own.outgoing, *DEMULTIPLEXER_MESSAGES]))
+        own.multiplex = multiplex_extension(multiplex)
+        for key, consumer in multiplex.consumers:
+            stream = _plan(
+                WebSocketRoute(route.address, consumer, route.parameters),
+                send_completion=send_completion,
             )
-        )
-    pairs = [(plan.route.address, plan.route.consumer) for plan in plans]
+            stream.multiplex = multiplex_extension(multiplex, key)
+            stream.parent = own
+            plans.append(stream)
+    pairs = [(plan.route.address, plan.route.consumer) for plan in plans if plan.parent is None]
     duplicates = sorted(
         {
             f"{address} ({consumer.__qualname__})"
@@ -267,10 +329,28 @@ def _plan_channels(
             f"Routes {duplicates} are documented twice (same consumer at the same address); "
             "remove the duplicate route."
         )
-    ids = channel_ids([(channel_name(plan.route.consumer), plan.route.address) for plan in plans])
-    for plan, channel_id in zip(plans, ids, strict=True):
+    routed = [plan for plan in plans if plan.parent is None]
+    ids = channel_ids([(channel_name(plan.route.consumer), plan.route.address) for plan in routed])
+    for plan, channel_id in zip(routed, ids, strict=True):
         plan.key = channel_id
+    for plan in plans:
+        if plan.parent is not None and plan.multiplex is not None:
+            plan.key = stream_channel_id(plan.parent.key, plan.multiplex.consumer_key or "")
     return plans
+
+
+def _plan(route: WebSocketRoute, *, send_completion: bool) -> _ChannelPlan:
+    spec = _consumer_spec(route)
+    return _ChannelPlan(
+        key="",
+        route=route,
+        spec=spec,
+        info=_channel_info(route.consumer),
+        incoming=spec.incoming_types,
+        outgoing=_outgoing(spec, send_completion=send_completion),
+        events=spec.accepted_events,
+        security=consumer_security(route.consumer),
+    )
 
 
 def _example(cls: type[BaseMessage], codec: MessageCodec) -> list[MessageExample] | None:
@@ -359,6 +439,7 @@ class _DocumentBuilder:
             tags=_tags(plan.info.tags),
             bindings=ChannelBindings(),
             events=_server_events(plan.events),
+            multiplex=plan.multiplex,
         )
         channel_ref = Reference(ref=f"#/channels/{key}")
         security = self._security(plan)
@@ -398,6 +479,24 @@ class _DocumentBuilder:
                 messages=self._refs(key, [cls]),
                 security=security,
             )
+
+    def add_topic_channel(
+        self,
+        topic: TopicChannelPlan,
+        keys: Mapping[tuple[type, type[BaseMessage]], str],
+        consumer: _ChannelPlan,
+    ) -> None:
+        """The channel of a topic mounted on ``consumer``'s (added already) and its operations."""
+        self.channels[topic.key] = topic_channel(topic, self.channels[consumer.key], keys)
+        self.operations.update(
+            topic_operations(
+                topic,
+                keys,
+                self.message_keys,
+                claim_id=lambda candidate: claim(candidate, self._operation_ids),
+                security=self._security(consumer),
+            )
+        )
 
     def _security(self, plan: _ChannelPlan) -> list[Reference] | None:
         """The channel's schemes, added to the document's; None when it needs no credentials.

@@ -101,11 +101,22 @@ class MessageExample(_Model):
     payload: dict[str, Any]
 
 
+class CorrelationId(_Model):
+    """Where a message carries the id that pairs a reply with its request.
+
+    ``location`` is a runtime expression such as ``$message.payload#/ref``.
+    """
+
+    description: str | None = None
+    location: str
+
+
 class Message(_Model):
     """One kind of frame: its name (the action), documentation and payload schema.
 
     ``payload`` describes the whole frame (action key and payload), since that is what
-    crosses the wire; it points into ``components/schemas``.
+    crosses the wire; it points into ``components/schemas``. ``correlation_id`` points
+    into ``components/correlationIds`` for a message that can be a request or a reply.
     """
 
     name: str
@@ -114,6 +125,7 @@ class Message(_Model):
     description: str | None = None
     content_type: str | None = Field(default=None, alias="contentType")
     payload: Reference
+    correlation_id: Reference | None = Field(default=None, alias="correlationId")
     tags: list[Tag] | None = None
     examples: list[MessageExample] | None = None
 
@@ -145,6 +157,47 @@ class ChannelBindings(_Model):
     ws: WebSocketsChannelBinding = Field(default_factory=WebSocketsChannelBinding)
 
 
+class MultiplexExtension(_Model):
+    """How to address a channel of a multiplexed route (``x-chanx-multiplex``).
+
+    Frames of a sub-consumer's channel travel as ``{versionField: version, consumerField:
+    consumerKey, messageField: <message>}``; the channel's messages describe the inner
+    message. The demultiplexer's own channel has no ``consumerKey``: its frames are not
+    enveloped.
+    """
+
+    consumer_field: str = Field(alias="consumerField")
+    message_field: str = Field(alias="messageField")
+    version_field: str = Field(alias="versionField")
+    version: int
+    consumer_key: str | None = Field(default=None, alias="consumerKey")
+
+
+class TopicEnvelope(_Model):
+    """The keys a frame on a topic carries beside its message, and the envelope version."""
+
+    version: int
+    topic_field: str = Field(alias="topicField")
+    ref_field: str = Field(alias="refField")
+    version_field: str = Field(alias="versionField")
+    seq_field: str = Field(alias="seqField")
+
+
+class TopicExtension(_Model):
+    """How to address a topic channel (``x-topic``).
+
+    ``pattern`` names the topic instances (``room:{pk}``), ``parameters`` gives the JSON
+    Schema each ``{name}`` must satisfy, ``consumer`` is the id of the channel the topic
+    is mounted on (the connection its frames travel on) and ``envelope`` the keys that
+    carry the topic, the correlation ``ref`` and the push ``seq`` on each frame.
+    """
+
+    pattern: str
+    parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    consumer: str
+    envelope: TopicEnvelope
+
+
 class Channel(_Model):
     """One WebSocket endpoint: its address, parameters and the messages that cross it.
 
@@ -161,6 +214,8 @@ class Channel(_Model):
     tags: list[Tag] | None = None
     bindings: ChannelBindings | None = None
     events: list[ServerEvent] | None = Field(default=None, alias="x-chanx-events")
+    multiplex: MultiplexExtension | None = Field(default=None, alias="x-chanx-multiplex")
+    topic: TopicExtension | None = Field(default=None, alias="x-topic")
 
 
 SecuritySchemeType = Literal[
@@ -265,10 +320,12 @@ class Operation(_Model):
 
 
 class Components(_Model):
-    """Reusable parts: messages, the JSON Schemas of their payloads, security schemes."""
+    """Reusable parts: messages, the JSON Schemas of their payloads, security schemes and
+    correlation ids."""
 
     schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
     messages: dict[str, Message] = Field(default_factory=dict)
+    correlation_ids: dict[str, CorrelationId] | None = Field(default=None, alias="correlationIds")
     security_schemes: dict[str, SecurityScheme] | None = Field(
         default=None, alias="securitySchemes"
     )
@@ -309,10 +366,12 @@ __all__ = [
     "ChannelBindings",
     "Components",
     "Contact",
+    "CorrelationId",
     "Info",
     "License",
     "Message",
     "MessageExample",
+    "MultiplexExtension",
     "Operation",
     "OperationReply",
     "Parameter",
@@ -322,5 +381,7 @@ __all__ = [
     "Server",
     "ServerEvent",
     "Tag",
+    "TopicEnvelope",
+    "TopicExtension",
     "WebSocketsChannelBinding",
 ]
