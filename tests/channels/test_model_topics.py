@@ -285,7 +285,10 @@ async def test_a_filtered_list_gets_entries_and_removals(
         public = await db(
             lambda: Room.objects.create(name="open", owner=people.bob, is_public=True)
         )
-        assert (await carol.push())["action"] == "created"
+        # Decoded into the list's own `created` class, though RoomStream has one too.
+        created = await carol.ws.receive_topic_message(PublicRooms)
+        assert type(created) is PublicRooms.Created
+        assert created.payload.name == "open"
         await db(public.delete)
         assert (await carol.push())["action"] == "deleted"
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.consumer import ChanxWebsocketConsumerMixin
 from chanx.core.decorators import event_handler
+from chanx.core.topics import Topic
 from chanx.messages.base import BaseMessage
 
 
@@ -77,3 +78,19 @@ def takes_any_consumer(consumer: type[ChanxWebsocketConsumerMixin[Any]]) -> None
 
 takes_any_consumer(ChatConsumer)
 takes_any_consumer(PlainConsumer)
+
+
+class TypedAuthorizeTopic(Topic):
+    """Topics spell out their pattern's parameters in ``authorize``: this must type-check."""
+
+    pattern = "typed:{pk}"
+
+    async def authorize(self, pk: int) -> bool:
+        return pk > 0
+
+
+class SyncAuthorizeTopic(Topic):
+    pattern = "sync:{slug}"
+
+    def authorize(self, slug: str) -> bool:
+        return slug != "secret"

@@ -173,8 +173,14 @@ class MessageCodec:
 
     def decode(self, text: str | bytes) -> BaseMessage:
         """Parse and validate one frame; raise :class:`FrameError` describing any problem."""
-        incoming = self._incoming_or_refuse()
-        self._refuse_too_deep(text)
+        # The checks of _incoming_or_refuse and _refuse_too_deep, inline: this runs per frame.
+        incoming = self.incoming
+        if incoming is None:
+            raise FrameError(ErrorPayload(detail="This endpoint accepts no messages"))
+        if nests_deeper_than(text, self.max_depth):
+            raise FrameError(
+                ErrorPayload(detail=f"Frame nests deeper than {self.max_depth} levels")
+            )
         try:
             if self.fast:
                 return incoming.validate_json(text)

@@ -218,15 +218,21 @@ class Topic:
         """The connection's authenticated user (``scope["user"]``), or None."""
         return self.scope.get("user")
 
-    async def authorize(self, **params: Any) -> bool:
-        """Whether this connection may subscribe; True by default. May be sync or async.
+    if TYPE_CHECKING:
+        # Subclasses spell out the pattern's parameters (`async def authorize(self, pk: int)`
+        # or a plain `def`): typed loosely so that such overrides type-check.
+        authorize: Callable[..., Any]
+    else:
 
-        Runs after the parameters were validated and before the group is joined; a sync
-        ``authorize`` runs in a worker thread (database access is fine). Returning False
-        or raising refuses the subscription with the reason ``unauthorized``, and the
-        client learns nothing more.
-        """
-        return True
+        async def authorize(self, **params: Any) -> bool:
+            """Whether this connection may subscribe; True by default. May be sync or async.
+
+            Runs after the parameters were validated and before the group is joined; a
+            sync ``authorize`` runs in a worker thread (database access is fine).
+            Returning anything but True, or raising, refuses the subscription with the
+            reason ``unauthorized``, and the client learns nothing more.
+            """
+            return True
 
     async def on_subscribe(self) -> None:
         """Called once the group is joined; what it sends is a push (no ``ref``)."""

@@ -429,11 +429,22 @@ class WebsocketCommunicator(AsgiWebsocketCommunicator):
             if not may_carry_envelope(text):
                 return codec.decode(text)
             data = codec.parse(text)
-            on_topic = take_envelope(data).topic is not None
-            if on_topic:
+            name = take_envelope(data).topic
+            on_topic = name is not None
+            if name is not None:
+                # The messages of the topic class the frame is on: streams of several
+                # classes may share actions (`created`) with different payloads.
+                matching = next(
+                    (
+                        topic
+                        for topic in getattr(self.consumer, "__chanx_topics__", ())
+                        if topic.__chanx_pattern__.match(name) is not None
+                    ),
+                    True,
+                )
                 options = self.options
                 codec = outgoing_codec(
-                    self.consumer, options.action_key, options.camelize, topic=True
+                    self.consumer, options.action_key, options.camelize, topic=matching
                 )
             return codec.decode_object(data)
         except FrameError as exc:

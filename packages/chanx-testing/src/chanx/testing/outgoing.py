@@ -60,8 +60,8 @@ TOPIC_BUILTIN_OUTGOING: tuple[type[BaseMessage], ...] = (
 
 ConsumerClass = type[ChanxWebsocketConsumerMixin]
 
-_adapters: dict[tuple[ConsumerClass, bool], TypeAdapter[BaseMessage]] = {}
-_codecs: dict[tuple[ConsumerClass, str, bool, bool], MessageCodec] = {}
+_adapters: dict[tuple[ConsumerClass, Any], TypeAdapter[BaseMessage]] = {}
+_codecs: dict[tuple[ConsumerClass, str, bool, Any], MessageCodec] = {}
 
 
 def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
@@ -70,11 +70,14 @@ def outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
     return tuple(dict.fromkeys([*declared, *BUILTIN_OUTGOING]))
 
 
-def topic_outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ...]:
-    """Every message ``consumer``'s topics may send: their handlers' outputs, the built-ins."""
+def topic_outgoing_types(
+    consumer: ConsumerClass, topic_class: type[Any] | None = None
+) -> tuple[type[BaseMessage], ...]:
+    """Every message ``consumer``'s topics (or only ``topic_class``) may send, and the built-ins."""
+    topics = getattr(consumer, "__chanx_topics__", ()) if topic_class is None else (topic_class,)
     declared = [
         out
-        for topic in getattr(consumer, "__chanx_topics__", ())
+        for topic in topics
         for out in (
             *(out for info in topic.__chanx_spec__.handlers for out in info.output_types),
             *topic.pushes,
@@ -83,7 +86,9 @@ def topic_outgoing_types(consumer: ConsumerClass) -> tuple[type[BaseMessage], ..
     return tuple(dict.fromkeys([*declared, *TOPIC_BUILTIN_OUTGOING]))
 
 
-def outgoing_adapter(consumer: ConsumerClass, *, topic: bool = False) -> TypeAdapter[BaseMessage]:
+def outgoing_adapter(
+    consumer: ConsumerClass, *, topic: bool | type[Any] = False
+) -> TypeAdapter[BaseMessage]:
     """One validator for everything ``consumer`` may send, built on first use and cached.
 
     Messages are told apart by their ``action`` like incoming frames are. When two
@@ -92,7 +97,10 @@ def outgoing_adapter(consumer: ConsumerClass, *, topic: bool = False) -> TypeAda
     """
     adapter = _adapters.get((consumer, topic))
     if adapter is None:
-        types = topic_outgoing_types(consumer) if topic else outgoing_types(consumer)
+        if topic is False:
+            types = outgoing_types(consumer)
+        else:
+            types = topic_outgoing_types(consumer, None if topic is True else topic)
         adapter = _adapters[consumer, topic] = _union_adapter(types)
     return adapter
 
@@ -106,14 +114,14 @@ def _union_adapter(message_types: tuple[type[BaseMessage], ...]) -> TypeAdapter[
 
 
 def outgoing_codec(
-    consumer: ConsumerClass, action_key: str, camelize: bool, *, topic: bool = False
+    consumer: ConsumerClass, action_key: str, camelize: bool, *, topic: bool | type[Any] = False
 ) -> MessageCodec:
     """A codec that decodes ``consumer``'s frames into its outgoing messages.
 
     It is the consumer's own :class:`~chanx.core.codec.MessageCodec` machinery pointed
     at the outgoing messages, so a renamed action key and ``CAMELIZE`` are undone
     exactly as the consumer applied them. With ``topic`` it decodes frames sent on a
-    topic (the consumer's topics' messages).
+    topic: True for any of the consumer's topics, a Topic class for that one's messages.
     """
     key = (consumer, action_key, camelize, topic)
     codec = _codecs.get(key)
