@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any, ClassVar
@@ -60,6 +59,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from pydantic import BaseModel
 
 from chanx.channels import topics as _installs_the_publisher  # noqa: F401
+from chanx.channels.runtime import current_runtime
 from chanx.core.discovery import HandlerDefinitionError
 from chanx.core.model_messages import (
     ModelCreated,
@@ -426,13 +426,6 @@ def _after_commit(pushes: list[Push], using: str | None) -> None:
         transaction.on_commit(partial(publish_in_order, pushes), using=using)
 
 
-_tails: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
-    weakref.WeakKeyDictionary()
-)
-# The last publishing task of each event loop on whose thread a commit ran: the next one
-# waits for it, so pushes leave in commit order there too.
-
-
 def publish_in_order(pushes: Sequence[Push]) -> None:
     """Publish ``pushes`` one after the other, from synchronous code; never raises.
 
@@ -449,8 +442,10 @@ def publish_in_order(pushes: Sequence[Push]) -> None:
         except Exception:
             logger.exception("Model topic pushes could not be sent")
         return
-    previous = _tails.get(loop)
-    _tails[loop] = loop.create_task(_publish_after(previous, pushes))
+    # The loop's runtime owns the chain: the next commit's pushes wait for these, and a
+    # stopping server lets them finish.
+    runtime = current_runtime()
+    runtime.last_push = loop.create_task(_publish_after(runtime.last_push, pushes))
 
 
 async def _publish_after(previous: asyncio.Task[None] | None, pushes: Sequence[Push]) -> None:

@@ -78,6 +78,9 @@ class ChanxRuntime:
         self.numbering = process.numbering
         self.cleanup = CleanupSchedule()
         self.stalled = StalledSends(self.stats)
+        self.last_push: asyncio.Task[None] | None = None
+        """The latest model-stream publishing task started on this loop; the next one waits
+        for it, so pushes leave in commit order (``chanx.channels.model_topics``)."""
         self.connections: set[_Served] = set()
         self._adapters: dict[int, tuple[Any, LayerAdapter]] = {}
 
@@ -139,6 +142,11 @@ class ChanxRuntime:
             _, late = await asyncio.wait(closing, timeout=timeout)
             await cancel_and_wait(late)
         await self.stalled.stop()
+        if self.last_push is not None:
+            # Committed changes still on their way out get the same grace as connections.
+            _, late = await asyncio.wait({self.last_push}, timeout=timeout)
+            await cancel_and_wait(late)
+            self.last_push = None
         for adapter in self.adapters():
             try:
                 await adapter.stop()
