@@ -15,15 +15,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"
+ADMIN_USER = "admin"
+"""A superuser for the admin (rooms), with the demo password: the example listens on 127.0.0.1."""
 
 
 def prepare() -> str:
-    """Migrate the database and make sure the demo users exist; return demo's API token."""
+    """Migrate, make sure the demo users and a first room exist; return demo's API token."""
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    from chat.models import Room
     from chat.views import token_for
     from django.contrib.auth import get_user_model
 
@@ -31,6 +34,10 @@ def prepare() -> str:
     for name in (DEMO_USER, "alice", "bob"):
         if not users.objects.filter(username=name).exists():
             users.objects.create_user(name, password=DEMO_PASSWORD)
+    if not users.objects.filter(username=ADMIN_USER).exists():
+        users.objects.create_superuser(ADMIN_USER, password=DEMO_PASSWORD)
+    if not Room.objects.exists():
+        Room.objects.create(name="lobby", title="Lobby")
     return token_for(DEMO_USER)
 
 
@@ -50,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     layer = "Redis at " + os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "in-memory"
     print(f"chanx chat example ({layer} channel layer)")
     print(f"  chat page      {base}/   (log in as {DEMO_USER} / {DEMO_PASSWORD}, or alice, bob)")
+    print(f"  hub page       {base}/hub/   (every room on one socket, the room list live)")
+    print(f"  admin          {base}/admin/   (rooms; log in as {ADMIN_USER} / {DEMO_PASSWORD})")
     print(f"  AsyncAPI docs  {base}/asyncapi/docs/")
     print(f"  WebSocket      ws://{args.host}:{args.port}/ws/chat/lobby/")
     print(f"                 with header 'Authorization: Token {token}'")

@@ -4,7 +4,8 @@ The page loads ``examples/chat/chat/static/chat/client/*.js``, compiled from the
 them. Regenerating from the example's document must give the same ``.ts`` bytes, and compiling
 them with the pinned TypeScript the same ``.js`` bytes: a change to the consumers, the messages
 or the generator that is not followed by ``python examples/chat/regenerate_client.py`` fails
-here. The page's own script is type-checked against the client as well.
+here. The pages' own scripts (the chat page's and the hub page's) are type-checked against the
+client as well.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def test_committed_chat_client_is_what_regenerating_gives(tmp_path: Path) -> Non
     assert committed == sorted(sources + [name[:-3] + ".js" for name in sources])
 
 
-def test_chat_page_script_type_checks_against_the_generated_client() -> None:
+def test_page_scripts_type_check_against_the_generated_client() -> None:
     tsc = typescript_compiler()
     assert regenerate_script().CLIENT_DIR == STATIC / "client"
-    result = run_tsc(tsc, "--noEmit", "--allowJs", "--checkJs", str(STATIC / "chat.js"))
+    pages = [str(STATIC / "chat.js"), str(STATIC / "hub.js")]
+    result = run_tsc(tsc, "--noEmit", "--allowJs", "--checkJs", *pages)
     assert result.returncode == 0, result.stdout + result.stderr

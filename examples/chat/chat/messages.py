@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -112,3 +113,23 @@ class AnnouncementMessage(BaseMessage):
 
     action: Literal["announcement_message"] = "announcement_message"
     payload: Text
+
+
+class ListedRoom(BaseModel):
+    """A room of the hub page's list, as saved in the admin."""
+
+    id: int
+    name: str
+    title: str
+    created: datetime
+
+
+class RoomListMessage(BaseMessage):
+    """Every public room, sent once right after subscribing to `rooms`.
+
+    The changes that follow come as `created`, `updated`, `removed` and `deleted`, keyed
+    by the room's `id`.
+    """
+
+    action: Literal["room_list"] = "room_list"
+    payload: list[ListedRoom]

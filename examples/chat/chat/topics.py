@@ -2,7 +2,8 @@
 
 The same rooms as :class:`chat.consumers.ChatConsumer`'s, reached differently: instead of a
 route per room, the hub's single route mounts :class:`RoomTopic`, and the page subscribes to
-the rooms it shows. Rooms whose name starts with ``staff-`` admit staff users only.
+the rooms it shows. Rooms whose name starts with ``staff-`` admit staff users only. The
+list of rooms (:class:`chat.streams.PublicRoomList`) is a topic of the same socket.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from chat.messages import (
     TypingNotice,
     TypingState,
 )
+from chat.streams import PublicRoomList
 
 RoomName = Annotated[str, StringConstraints(pattern=r"^[\w-]{1,50}$")]
 """A room name, as in the chat's URLs: validated before `authorize` runs."""
@@ -66,12 +68,18 @@ class RoomTopic(Topic):
         return AnnouncementMessage(payload=event.payload)
 
 
-@channel(name="hub", description="Every room on one socket: subscribe to `room:<name>` topics.")
+@channel(
+    name="hub",
+    description=(
+        "Every room on one socket: subscribe to `room:<name>` topics, and to `rooms`, "
+        "the live list of public rooms."
+    ),
+)
 class HubConsumer(AsyncJsonWebsocketConsumer):
-    """One connection per page; the rooms it shows are topics."""
+    """One connection per page; the rooms it shows, and their list, are topics."""
 
     authenticator_class = ChatAuthenticator
-    topics = (RoomTopic,)
+    topics = (RoomTopic, PublicRoomList)
     max_subscriptions = 20
 
     @ws_handler(summary="Keep the connection alive")

@@ -1,4 +1,4 @@
-"""HTTP views: the chat page and a server-side announcement."""
+"""HTTP views: the chat page, the hub page and a server-side announcement."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ class ChatPageView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["room"] = self.request.GET.get("room", "lobby")
         return context
+
+
+class HubPageView(LoginRequiredMixin, TemplateView):
+    """Every room on one socket: the live room list and any number of open rooms.
+
+    The page (``chat/hub.js``, plain JavaScript) receives the list and each room as a
+    topic of the hub's one WebSocket, through the generated client's topic handles.
+    """
+
+    template_name = "chat/hub.html"
 
 
 class AnnounceView(LoginRequiredMixin, View):

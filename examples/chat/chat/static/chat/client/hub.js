@@ -38,7 +38,33 @@ RoomTopic.incomingActions = [
     "typing_notice",
 ];
 /**
- * Every room on one socket: subscribe to `room:<name>` topics.
+ * The public rooms, live: the whole list on subscribing, then every change.
+ *
+ * A room made public enters the list (`updated`), one made private leaves it
+ * (`removed`), a deleted one is `deleted`.
+ *
+ * A subscription to one `rooms` topic.
+ */
+export class PublicRoomListTopic extends runtime.TopicHandle {
+    constructor(client, name) {
+        super(client, name, PublicRoomListTopic.incomingActions);
+    }
+}
+/** The topic name, placeholders unfilled. */
+PublicRoomListTopic.pattern = "rooms";
+/** The actions of {@link PublicRoomListTopicIncoming}; frames with other actions are skipped. */
+PublicRoomListTopic.incomingActions = [
+    "subscribed",
+    "error",
+    "unsubscribed",
+    "room_list",
+    "created",
+    "updated",
+    "deleted",
+    "removed",
+];
+/**
+ * Every room on one socket: subscribe to `room:<name>` topics, and to `rooms`, the live list of public rooms.
  *
  * Connects to `/ws/hub/`.
  */
@@ -70,6 +96,11 @@ export class HubClient extends runtime.ChanxClient {
     roomTopic(params) {
         const name = runtime.fillPattern(RoomTopic.pattern, params);
         return this.topicHandle(name, () => new RoomTopic(this, name));
+    }
+    /** The handle of one {@link PublicRoomListTopic} (the same handle for the same name). */
+    publicRoomListTopic(params) {
+        const name = runtime.fillPattern(PublicRoomListTopic.pattern, params);
+        return this.topicHandle(name, () => new PublicRoomListTopic(this, name));
     }
 }
 /** The route, placeholders unfilled. */

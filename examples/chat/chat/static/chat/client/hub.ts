@@ -6,6 +6,16 @@ import type {
   ErrorMessage,
   PingMessage,
   PongMessage,
+  PublicRoomListPublicRoomListCreated,
+  PublicRoomListPublicRoomListDeleted,
+  PublicRoomListPublicRoomListRemoved,
+  PublicRoomListPublicRoomListUpdated,
+  PublicRoomListRoomListMessage,
+  PublicRoomListSubscribeMessage,
+  PublicRoomListSubscribedMessage,
+  PublicRoomListTopicErrorMessage,
+  PublicRoomListUnsubscribeMessage,
+  PublicRoomListUnsubscribedMessage,
   RoomTopicAnnouncementMessage,
   RoomTopicChatMessage,
   RoomTopicRoomMessage,
@@ -94,8 +104,57 @@ export class RoomTopic extends runtime.TopicHandle<RoomTopicIncoming, RoomTopicO
   }
 }
 
+/** Every message the server sends on topic `rooms`. */
+export type PublicRoomListTopicIncoming =
+  | PublicRoomListSubscribedMessage
+  | PublicRoomListTopicErrorMessage
+  | PublicRoomListUnsubscribedMessage
+  | PublicRoomListRoomListMessage
+  | PublicRoomListPublicRoomListCreated
+  | PublicRoomListPublicRoomListUpdated
+  | PublicRoomListPublicRoomListDeleted
+  | PublicRoomListPublicRoomListRemoved;
+
+/** Every message a client may send on topic `rooms`. */
+export type PublicRoomListTopicOutgoing =
+  | PublicRoomListSubscribeMessage
+  | PublicRoomListUnsubscribeMessage;
+
+/** The placeholders of topic `rooms`. */
+export interface PublicRoomListTopicParams {
+}
+
 /**
- * Every room on one socket: subscribe to `room:<name>` topics.
+ * The public rooms, live: the whole list on subscribing, then every change.
+ *
+ * A room made public enters the list (`updated`), one made private leaves it
+ * (`removed`), a deleted one is `deleted`.
+ *
+ * A subscription to one `rooms` topic.
+ */
+export class PublicRoomListTopic extends runtime.TopicHandle<PublicRoomListTopicIncoming, PublicRoomListTopicOutgoing> {
+  /** The topic name, placeholders unfilled. */
+  static readonly pattern = "rooms";
+
+  /** The actions of {@link PublicRoomListTopicIncoming}; frames with other actions are skipped. */
+  static readonly incomingActions: readonly string[] = [
+    "subscribed",
+    "error",
+    "unsubscribed",
+    "room_list",
+    "created",
+    "updated",
+    "deleted",
+    "removed",
+  ];
+
+  constructor(client: runtime.TopicTransport, name: string) {
+    super(client, name, PublicRoomListTopic.incomingActions);
+  }
+}
+
+/**
+ * Every room on one socket: subscribe to `room:<name>` topics, and to `rooms`, the live list of public rooms.
  *
  * Connects to `/ws/hub/`.
  */
@@ -146,5 +205,11 @@ export class HubClient extends runtime.ChanxClient<HubIncoming, HubOutgoing> {
   roomTopic(params: RoomTopicParams): RoomTopic {
     const name = runtime.fillPattern(RoomTopic.pattern, params);
     return this.topicHandle(name, () => new RoomTopic(this, name));
+  }
+
+  /** The handle of one {@link PublicRoomListTopic} (the same handle for the same name). */
+  publicRoomListTopic(params: PublicRoomListTopicParams): PublicRoomListTopic {
+    const name = runtime.fillPattern(PublicRoomListTopic.pattern, params);
+    return this.topicHandle(name, () => new PublicRoomListTopic(this, name));
   }
 }

@@ -42,6 +42,19 @@ export interface TypingState {
   typing: boolean;
 }
 
+/** A room of the hub page's list, as saved in the admin. */
+export interface ListedRoom {
+  id: number;
+  name: string;
+  title: string;
+  created: string;
+}
+
+/** Which object a ``deleted`` or ``removed`` message is about. */
+export interface ObjectKey {
+  pk: number | string;
+}
+
 export interface RoomInfo {
   room: string;
   user: string;
@@ -156,6 +169,79 @@ export interface RoomTopicRoomMessage {
 export interface RoomTopicTypingNotice {
   action: "typing_notice";
   payload: TypingState;
+}
+
+/**
+ * Subscribe this connection to the frame's `topic` (e.g. `room:5`).
+ *
+ * Answered with `subscribed`, or with an `error` whose `reason` says why not.
+ */
+export interface PublicRoomListSubscribeMessage {
+  action: "subscribe";
+  payload?: null;
+}
+
+/** The reply to a `subscribe`: the connection receives the topic's pushes from now on. */
+export interface PublicRoomListSubscribedMessage {
+  action: "subscribed";
+  payload?: null;
+}
+
+/**
+ * Sent when a frame on a topic cannot be handled; the connection and its other topics go on.
+ *
+ * It carries the frame's `topic` (and `ref`), so the client knows which stream failed.
+ */
+export interface PublicRoomListTopicErrorMessage {
+  action: "error";
+  payload: TopicErrorPayload;
+}
+
+/** Leave the frame's `topic`; answered with `unsubscribed`. */
+export interface PublicRoomListUnsubscribeMessage {
+  action: "unsubscribe";
+  payload?: null;
+}
+
+/** The reply to an `unsubscribe`: no more pushes of that topic reach the connection. */
+export interface PublicRoomListUnsubscribedMessage {
+  action: "unsubscribed";
+  payload?: null;
+}
+
+/**
+ * Every public room, sent once right after subscribing to `rooms`.
+ *
+ * The changes that follow come as `created`, `updated`, `removed` and `deleted`, keyed
+ * by the room's `id`.
+ */
+export interface PublicRoomListRoomListMessage {
+  action: "room_list";
+  payload: ListedRoom[];
+}
+
+/** A new object of PublicRoomList. */
+export interface PublicRoomListPublicRoomListCreated {
+  action: "created";
+  payload: ListedRoom;
+}
+
+/** An object of PublicRoomList changed, or entered it. */
+export interface PublicRoomListPublicRoomListUpdated {
+  action: "updated";
+  payload: ListedRoom;
+}
+
+/** An object of PublicRoomList was deleted. */
+export interface PublicRoomListPublicRoomListDeleted {
+  action: "deleted";
+  payload: ObjectKey;
+}
+
+/** An object left PublicRoomList but still exists. */
+export interface PublicRoomListPublicRoomListRemoved {
+  action: "removed";
+  payload: ObjectKey;
 }
 
 /** A heartbeat from the client; answer it with `PongMessage`. */
