@@ -74,6 +74,20 @@ class ConsumerOptions:
 _VALIDATE_FIRST = "validate_first"
 
 
+def cached_codec(spec: ConsumerSpec, options: ConsumerOptions, max_depth: int) -> MessageCodec:
+    """The codec of ``spec``'s incoming messages for ``options``, built once per class."""
+    key = (options.action_key, options.camelize)
+    codec: MessageCodec | None = spec.cache.get(key)
+    if codec is None:
+        codec = spec.cache[key] = MessageCodec(
+            spec.incoming_adapter,
+            action_key=options.action_key,
+            camelize=options.camelize,
+            max_depth=max_depth,
+        )
+    return codec
+
+
 def _clip(frame: str | bytes) -> str:
     text = frame if isinstance(frame, str) else repr(frame)
     return text if len(text) <= _LOG_CLIP else f"{text[:_LOG_CLIP]}… ({len(text)} chars)"
@@ -123,15 +137,7 @@ class ChanxWebsocketConsumerMixin(Generic[EventT]):
     def configure_chanx(self, options: ConsumerOptions) -> None:
         """Fix this connection's options and pick the (cached) codec they call for."""
         spec = type(self).__chanx_spec__
-        key = (options.action_key, options.camelize)
-        codec = spec.cache.get(key)
-        if codec is None:
-            codec = spec.cache[key] = MessageCodec(
-                spec.incoming_adapter,
-                action_key=options.action_key,
-                camelize=options.camelize,
-                max_depth=self.max_json_depth,
-            )
+        codec = cached_codec(spec, options, self.max_json_depth)
         self.chanx_options = options
         self.codec = codec
         validate_first = spec.cache.get(_VALIDATE_FIRST)

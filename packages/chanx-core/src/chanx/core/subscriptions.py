@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.core.cancelling import cancel_and_wait
 from chanx.core.codec import FrameError, MessageCodec
-from chanx.core.consumer import ChanxWebsocketConsumerMixin, EventT, reply_prefix
+from chanx.core.consumer import ChanxWebsocketConsumerMixin, EventT, cached_codec, reply_prefix
 from chanx.core.envelope import seq_fragment, with_prefix
 from chanx.core.topics import Topic, topic_classes
 from chanx.core.wire import SUBSCRIBE_ACTION, UNSUBSCRIBE_ACTION
@@ -145,18 +145,7 @@ class TopicsMixin(ChanxWebsocketConsumerMixin[EventT]):
         return await asyncio.to_thread(func, **kwargs)
 
     def _topic_codec(self, topic_class: type[Topic]) -> MessageCodec:
-        options = self.chanx_options
-        spec = topic_class.__chanx_spec__
-        key = (options.action_key, options.camelize)
-        codec = spec.cache.get(key)
-        if codec is None:
-            codec = spec.cache[key] = MessageCodec(
-                spec.incoming_adapter,
-                action_key=options.action_key,
-                camelize=options.camelize,
-                max_depth=self.max_json_depth,
-            )
-        return codec
+        return cached_codec(topic_class.__chanx_spec__, self.chanx_options, self.max_json_depth)
 
     async def _refuse(self, reason: str | None, detail: str | None = None) -> None:
         payload = TopicErrorPayload(
