@@ -131,7 +131,7 @@ async def test_request_times_out_and_the_client_goes_on() -> None:
         with pytest.raises(RequestTimeout) as info:
             await client.request(Command(action="quiet"), timeout=0.05)
         assert isinstance(info.value, TimeoutError)
-        assert client._pending == {}
+        assert client._requests.waiting == {}
         assert (await client.request(echo("still"))).payload.text == "still"  # type: ignore[union-attr]
 
 
@@ -246,7 +246,7 @@ async def test_topic_refusals_raise_subscription_refused_with_reason() -> None:
             await client.topic("nowhere:1").subscribe()
         assert info.value.reason == "unknown_topic"
         assert isinstance(info.value, ServerError)
-        assert not any(handle.subscribed for handle in client._topics.values())
+        assert not any(handle.subscribed for handle in client._route.topics.values())
         with pytest.raises(ServerError) as error:
             await client.topic("room:9", ROOM_ADAPTER).request(SayMessage(payload=Text(text="x")))
         assert error.value.payload["reason"] == "not_subscribed"
@@ -290,7 +290,9 @@ async def test_pending_request_fails_with_connection_lost_when_the_socket_drops(
     async with wire_server() as server:
         async with WireClient(server.url, reconnect=FAST) as client:
             waiting = asyncio.ensure_future(client.request(Command(action="quiet"), timeout=10))
-            await await_until(_async(lambda: bool(client._pending)), "the request to be sent")
+            await await_until(
+                _async(lambda: bool(client._requests.waiting)), "the request to be sent"
+            )
             await server.stop(1001)
             with pytest.raises(ConnectionLost, match="1001"):
                 await waiting
@@ -430,7 +432,7 @@ async def test_close_ends_every_task_and_fails_what_waits() -> None:
         room = client.topic("room:2", ROOM_ADAPTER)
         await room.subscribe()
         waiting = asyncio.ensure_future(client.request(Command(action="quiet"), timeout=10))
-        await await_until(_async(lambda: bool(client._pending)), "the request to be sent")
+        await await_until(_async(lambda: bool(client._requests.waiting)), "the request to be sent")
         await client.close()
         assert leftover_tasks() - {waiting} == baseline
         with pytest.raises(ConnectionLost):

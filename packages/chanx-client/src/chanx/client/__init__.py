@@ -19,6 +19,7 @@ from chanx.client.errors import (
     SubscriptionRefused,
     UnexpectedReply,
 )
+from chanx.client.multiplex import Multiplexing, MultiplexReady, MultiplexStream
 from chanx.client.options import ClientOptions
 from chanx.client.reconnect import ReconnectPolicy
 from chanx.client.states import ClientState, StateChange
@@ -33,6 +34,9 @@ __all__ = [
     "ClientState",
     "ConnectionClosedByServer",
     "ConnectionLost",
+    "MultiplexReady",
+    "MultiplexStream",
+    "Multiplexing",
     "NoReply",
     "ReconnectPolicy",
     "RequestTimeout",

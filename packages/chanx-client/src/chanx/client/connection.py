@@ -12,48 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 from typing_extensions import Self, Unpack
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websocket_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from chanx.client.envelope import (
-    ACTION_KEY,
-    COMPLETE_ACTION,
-    ERROR_ACTION,
-    PAYLOAD_KEY,
-    REF_KEY,
-    SEQ_KEY,
-    SIGNAL_ACTIONS,
-    TOPIC_KEY,
-    VERSION_KEY,
-    check_ref,
-    encode,
-    envelope_prefix,
-    may_carry_envelope,
-    plain_action,
-)
+from chanx.client.envelope import check_ref, encode, envelope_prefix
 from chanx.client.errors import (
     AuthenticationRefused,
     ClientClosed,
     ConnectionClosedByServer,
     ConnectionLost,
-    NoReply,
     RequestTimeout,
-    ServerError,
     SubscriptionRefused,
-    UnexpectedReply,
 )
 from chanx.client.inbox import Inbox
+from chanx.client.multiplex import Demultiplexer, Multiplexing, MultiplexReady, MultiplexStream
 from chanx.client.options import DEFAULT_REQUEST_TIMEOUT, ClientOptions
+from chanx.client.pending import PendingRequests
 from chanx.client.reconnect import (
     ABNORMAL_CLOSURE,
     NORMAL_CLOSURE,
@@ -62,6 +44,7 @@ from chanx.client.reconnect import (
     close_outcome,
     handshake_outcome,
 )
+from chanx.client.routing import MessageRoute
 from chanx.client.states import ClientState, StateChange
 from chanx.client.topics import TopicHandle
 from chanx.client.transport import connection_class
@@ -72,86 +55,9 @@ logger = logging.getLogger("chanx.client")
 InT = TypeVar("InT")
 OutT = TypeVar("OutT")
 T = TypeVar("T")
+S = TypeVar("S", bound=MultiplexStream[Any, Any])
 
 _RAW: TypeAdapter[Any] = TypeAdapter(dict[str, Any])
-
-
-class _Pending:
-    """A request waiting for the first frame carrying its ``ref``."""
-
-    __slots__ = ("adapter", "expect", "future")
-
-    def __init__(
-        self, future: asyncio.Future[Any], adapter: TypeAdapter[Any] | None, expect: type | None
-    ) -> None:
-        self.future = future
-        self.adapter = adapter
-        self.expect = expect
-
-    def settle(self, data: dict[str, Any]) -> None:
-        """Resolve the (not yet done) request with ``data`` (routing keys removed), or fail it."""
-        future = self.future
-        action = data.get(ACTION_KEY)
-        if action == COMPLETE_ACTION:
-            future.set_exception(NoReply("The server completed the request without a reply"))
-            return
-        adapter = self.adapter
-        if adapter is None:
-            # Protocol requests (subscribe) read the raw frame themselves.
-            future.set_result(data)
-        elif action == ERROR_ACTION:
-            future.set_exception(ServerError(data.get(PAYLOAD_KEY)))
-        else:
-            try:
-                message = adapter.validate_python(data)
-            except ValidationError as exc:
-                future.set_exception(exc)
-                return
-            self._resolve(message)
-
-    def settle_json(self, text: str) -> None:
-        """Resolve the request with a reply that needs only validating (from its JSON text)."""
-        assert self.adapter is not None
-        try:
-            message = self.adapter.validate_json(text)
-        except ValidationError as exc:
-            self.future.set_exception(exc)
-            return
-        self._resolve(message)
-
-    def _resolve(self, message: Any) -> None:
-        expect = self.expect
-        if expect is not None and not isinstance(message, expect):
-            self.future.set_exception(UnexpectedReply(message, expect))
-        else:
-            self.future.set_result(message)
-
-
-def _time_out(future: asyncio.Future[Any], seconds: float) -> None:
-    if not future.done():
-        future.set_exception(RequestTimeout(f"No reply within {seconds:g} s"))
-
-
-_REF_START = '{"ref":'
-_REF_START_LENGTH = len(_REF_START)
-_NOT_PLAIN_REPLIES = frozenset({COMPLETE_ACTION, ERROR_ACTION, None})
-
-
-def _action_of(frame: str) -> object:
-    """The action of a frame that failed validation (parsed again: the failure path only)."""
-    try:
-        data = json.loads(frame)
-    except ValueError:
-        return None
-    return data.get(ACTION_KEY) if isinstance(data, dict) else None
-
-
-def _unknown_action(exc: ValidationError) -> bool:
-    """Whether validation failed on the discriminator: an action this client does not know."""
-    for error in exc.errors():
-        if error["type"].startswith("union_tag") or tuple(error["loc"][:1]) == (ACTION_KEY,):
-            return True
-    return False
 
 
 class ChanxClient(Generic[InT, OutT]):
@@ -180,6 +86,13 @@ class ChanxClient(Generic[InT, OutT]):
     incoming: ClassVar[TypeAdapter[Any]] = _RAW
     """Validates what the server sends (its outgoing union); dicts when not overridden."""
 
+    multiplexing: ClassVar[Multiplexing | None] = None
+    """Set on the client of a multiplexed route (a demultiplexer): how its streams' frames
+    are wrapped. Its own frames (``incoming``, the client's ``send``) are not wrapped."""
+
+    streams: ClassVar[tuple[type[MultiplexStream[Any, Any]], ...]] = ()
+    """The stream classes of a multiplexed route, one per key (see :meth:`stream`)."""
+
     def __init__(
         self,
         base_url: str,
@@ -203,8 +116,25 @@ class ChanxClient(Generic[InT, OutT]):
         self._max_size = options.get("max_size", 2**20)
         self._compression = options.get("compression", "deflate")
 
-        self._connection_class = connection_class(self._on_frame)
-        self._adapter = type(self).incoming
+        cls = type(self)
+        self._adapter = cls.incoming
+        self._requests = PendingRequests()
+        self._route: MessageRoute[InT] = MessageRoute(self.url, self._adapter, self._requests)
+        self._streams: dict[str, MultiplexStream[Any, Any]] = {}
+        self._ready_info: MultiplexReady | None = None
+        self._handshake: asyncio.Future[None] | None = None
+        multiplexing = cls.multiplexing
+        if multiplexing is None:
+            if cls.streams:
+                raise TypeError(f"{cls.__name__} lists streams but sets no `multiplexing`")
+            self._connection_class = connection_class(self._route.on_frame)
+        else:
+            for stream_class in cls.streams:
+                self._streams[stream_class.key] = stream_class(self, multiplexing)
+            demultiplexer = Demultiplexer(
+                multiplexing, self._route, list(self._streams.values()), self._on_ready
+            )
+            self._connection_class = connection_class(demultiplexer.on_frame)
         self._state = ClientState.IDLE
         self._ws: ClientConnection | None = None
         self._ready = False
@@ -212,10 +142,6 @@ class ChanxClient(Generic[InT, OutT]):
         self._failure: BaseException | None = None
         self._closing = False
         self._supervisor: asyncio.Task[None] | None = None
-        self._pending: dict[int, _Pending] = {}
-        self._refs = itertools.count(1)
-        self._inbox: Inbox[InT] = Inbox()
-        self._topics: dict[str, TopicHandle[Any]] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url} {self._state.value}>"
@@ -224,6 +150,21 @@ class ChanxClient(Generic[InT, OutT]):
     def state(self) -> ClientState:
         """Where the client is in its life (see :class:`ClientState`)."""
         return self._state
+
+    @property
+    def ready(self) -> MultiplexReady | None:
+        """A multiplexed client's last ``multiplex_ready`` handshake: its usable streams.
+
+        None before the first one (and always on a route that is not multiplexed).
+        """
+        return self._ready_info
+
+    def stream(self, stream_class: type[S]) -> S:
+        """The client's stream of ``stream_class`` (generated clients have a property per key)."""
+        stream = self._streams.get(stream_class.key)
+        if not isinstance(stream, stream_class):
+            raise KeyError(f"{type(self).__name__} has no stream {stream_class.__name__}")
+        return stream
 
     # Lifecycle
 
@@ -252,6 +193,13 @@ class ChanxClient(Generic[InT, OutT]):
         if self._closing:
             await ws.close()
             raise ClientClosed("close() was called while the client was connecting")
+        if not await self._handshake_done(ws):
+            await ws.close()
+            error = TimeoutError(
+                f"No multiplex_ready from {self.url} within {self._open_timeout:g} s"
+            )
+            await self._finish(error, None, "", error)
+            raise error
         self._set_open(ws)
         self._supervisor = asyncio.get_running_loop().create_task(
             self._supervise(ws), name=f"chanx-client {self.url}"
@@ -356,7 +304,7 @@ class ChanxClient(Generic[InT, OutT]):
         ``ref`` after the reply go to the message iterator.
         """
         model = cast(BaseModel, message)
-        handle = self._topics.get(topic) if topic is not None else None
+        handle = self._route.topics.get(topic) if topic is not None else None
         adapter = handle.incoming if handle is not None else self._adapter
         return await self._exchange(
             lambda ref: encode(model, envelope_prefix(ref, topic)), adapter, expect, timeout
@@ -373,10 +321,10 @@ class ChanxClient(Generic[InT, OutT]):
         it (:class:`AuthenticationRefused`, :class:`ConnectionClosedByServer`,
         :class:`ConnectionLost` once reconnecting gave up). Messages are kept until read.
         """
-        return self._inbox
+        return self._route.inbox
 
     def __aiter__(self) -> Inbox[InT]:
-        return self._inbox
+        return self._route.inbox
 
     @overload
     def topic(self, name: str, incoming: TypeAdapter[T]) -> TopicHandle[T]: ...
@@ -390,10 +338,11 @@ class ChanxClient(Generic[InT, OutT]):
         Without ``incoming``, a new handle validates with the client's own adapter and an
         existing one keeps its adapter.
         """
-        handle = self._topics.get(name)
+        topics = self._route.topics
+        handle = topics.get(name)
         if handle is None:
             adapter = incoming if incoming is not None else self._adapter
-            handle = self._topics[name] = TopicHandle(self, name, adapter)
+            handle = topics[name] = TopicHandle(self, name, adapter)
         elif incoming is not None:
             handle.incoming = incoming
         return handle
@@ -423,16 +372,13 @@ class ChanxClient(Generic[InT, OutT]):
         ``adapter`` None returns the raw frame (protocol requests); ``ws`` sends on that
         connection even before the client is open (restoring subscriptions).
         """
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
         seconds = self._request_timeout if timeout is None else timeout
-        timer = loop.call_later(seconds, _time_out, future, seconds)
-        ref = next(self._refs)
+        ref, pending = self._requests.add(asyncio.get_running_loop(), adapter, expect, seconds)
+        future = pending.future
         try:
             if ws is None:
                 ws = self._ws if self._ready else await self._open_socket(future)
             assert ws is not None
-            self._pending[ref] = _Pending(future, adapter, expect)
             try:
                 await ws.send(build(ref))
             except ConnectionClosed as exc:
@@ -441,8 +387,7 @@ class ChanxClient(Generic[InT, OutT]):
                 ) from exc
             return await future
         finally:
-            timer.cancel()
-            self._pending.pop(ref, None)
+            self._requests.waiting.pop(ref, None)
 
     async def _open_socket(self, deadline: asyncio.Future[Any] | None) -> ClientConnection:
         """The open connection, once there is one; raises if the client stopped meanwhile.
@@ -469,11 +414,7 @@ class ChanxClient(Generic[InT, OutT]):
 
     def _validated(self, adapter: TypeAdapter[Any], data: dict[str, Any]) -> Any | None:
         """``data`` validated with ``adapter``; None (logged) when it does not validate."""
-        try:
-            return adapter.validate_python(data)
-        except ValidationError as exc:
-            self._skip(data.get(ACTION_KEY), exc)
-            return None
+        return self._route.validated(adapter, data)
 
     # The supervisor
 
@@ -481,9 +422,9 @@ class ChanxClient(Generic[InT, OutT]):
         """Start a new session: fresh iterator, no error, no leftover subscriptions."""
         self._failure = None
         self._closing = False
-        if self._inbox.ended:
-            self._inbox = Inbox()
-        self._pending.clear()
+        for route in self._routes():
+            route.renew_inbox()
+        self._requests.fail_all(ClientClosed("A new session started"))
 
     def _set_open(self, ws: ClientConnection) -> None:
         self._ws = ws
@@ -498,6 +439,9 @@ class ChanxClient(Generic[InT, OutT]):
                 waiter.set_result(None)
 
     async def _dial(self) -> ClientConnection:
+        if self.multiplexing is not None:
+            # Before the handshake: multiplex_ready may come in the same packet as its response.
+            self._handshake = asyncio.get_running_loop().create_future()
         return await websocket_connect(
             self.url,
             additional_headers=self._headers,
@@ -507,6 +451,30 @@ class ChanxClient(Generic[InT, OutT]):
             compression=self._compression,
             create_connection=self._connection_class,
         )
+
+    def _on_ready(self, ready: MultiplexReady) -> None:
+        self._ready_info = ready
+        if self._handshake is not None and not self._handshake.done():
+            self._handshake.set_result(None)
+
+    async def _handshake_done(self, ws: ClientConnection) -> bool:
+        """Wait for a multiplexed route's ``multiplex_ready`` (at once for other routes).
+
+        True once it came or the connection closed first (the supervisor then handles the
+        close code like any other); False after ``open_timeout``.
+        """
+        handshake = self._handshake
+        if handshake is None or handshake.done():
+            return True
+        closed = asyncio.ensure_future(ws.wait_closed())
+        try:
+            done, _ = await asyncio.wait(
+                (handshake, closed), timeout=self._open_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            closed.cancel()
+            await asyncio.wait([closed])
+        return bool(done)
 
     def _handshake_error(self, exc: InvalidStatus) -> BaseException:
         status = exc.response.status_code
@@ -551,11 +519,16 @@ class ChanxClient(Generic[InT, OutT]):
         """
         restore: asyncio.Task[None] | None = None
         if announce:
-            wanted = [handle for handle in self._topics.values() if handle.subscribed]
+            wanted = [
+                handle
+                for route in self._routes()
+                for handle in route.topics.values()
+                if handle.subscribed
+            ]
             restore = asyncio.get_running_loop().create_task(
                 self._restore(ws, wanted), name=f"chanx-client restore {self.url}"
             )
-        # Frames reach _on_frame from the connection itself (chanx.client.transport);
+        # Frames reach the routes from the connection itself (chanx.client.transport);
         # this task only waits for the connection's end.
         keepalive: asyncio.Task[None] | None = getattr(ws, "keepalive_task", None)
         try:
@@ -571,7 +544,15 @@ class ChanxClient(Generic[InT, OutT]):
                 await asyncio.wait([restore])
 
     async def _restore(self, ws: ClientConnection, handles: list[TopicHandle[Any]]) -> None:
-        """Subscribe again to the topics held before the reconnect, then open the client."""
+        """Subscribe again to the topics held before the reconnect, then open the client.
+
+        A multiplexed client first waits for ``multiplex_ready``: the server starts every
+        sub-consumer afresh, and a stream's topics can be subscribed once it is there.
+        """
+        if not await self._handshake_done(ws):
+            logger.warning("chanx client %s: no multiplex_ready after reconnecting", self.url)
+            await ws.close(1011)
+            return
         for handle in handles:
             try:
                 await handle._subscribe_on(ws, None)
@@ -641,13 +622,13 @@ class ChanxClient(Generic[InT, OutT]):
         await self._finish(error, code, reason, later)
 
     def _fail_pending(self, code: int) -> None:
-        pending = list(self._pending.values())
-        self._pending.clear()
-        for request in pending:
-            if not request.future.done():
-                request.future.set_exception(
-                    ConnectionLost(f"The connection closed (code {code}) before the reply came")
-                )
+        self._requests.fail_all(
+            ConnectionLost(f"The connection closed (code {code}) before the reply came")
+        )
+
+    def _routes(self) -> list[MessageRoute[Any]]:
+        """The client's own route and its streams' (a multiplexed client has several)."""
+        return [self._route, *(stream._route for stream in self._streams.values())]
 
     async def _finish(
         self,
@@ -668,9 +649,8 @@ class ChanxClient(Generic[InT, OutT]):
         self._fail_pending(code or ABNORMAL_CLOSURE)
         self._state = ClientState.CLOSED
         self._wake_open_waiters()
-        self._inbox.end(error)
-        for handle in list(self._topics.values()):
-            handle._drop(error)
+        for route in self._routes():
+            route.end(error)
         await self._change(ClientState.CLOSED, code=code, reason=reason, error=error)
 
     async def _change(
@@ -697,96 +677,6 @@ class ChanxClient(Generic[InT, OutT]):
             raise
         except Exception:
             logger.exception("on_state_change raised for %s; the client goes on", state.value)
-
-    # Frames
-
-    def _on_frame(self, frame: str) -> None:
-        """Route one frame: parsed once, validated once."""
-        if may_carry_envelope(frame):
-            if frame.startswith(_REF_START) and self._pending:
-                self._on_reply(frame)
-            else:
-                self._on_enveloped(frame)
-            return
-        if plain_action(frame) in SIGNAL_ACTIONS:
-            return
-        try:
-            message = self._adapter.validate_json(frame)
-        except ValidationError as exc:
-            self._skip(_action_of(frame), exc)
-            return
-        self._inbox.put(message)
-
-    def _on_reply(self, frame: str) -> None:
-        """A frame starting with an integer ``ref``, as chanx writes replies to requests.
-
-        When nothing but that ``ref`` precedes the message, the ref is read from the text
-        and the message validated straight from JSON: the frame is parsed once, by pydantic.
-        Anything else takes the general path (:meth:`_on_enveloped`).
-        """
-        comma = frame.find(",", _REF_START_LENGTH)
-        digits = frame[_REF_START_LENGTH:comma]
-        if comma > 0 and digits.isdigit():
-            ref = int(digits)
-            pending = self._pending.get(ref)
-            body = "{" + frame[comma + 1 :]
-            if (
-                pending is not None
-                and pending.adapter is not None
-                and not pending.future.done()
-                and plain_action(body) not in _NOT_PLAIN_REPLIES
-                and not may_carry_envelope(body)
-            ):
-                del self._pending[ref]
-                pending.settle_json(body)
-                return
-        self._on_enveloped(frame)
-
-    def _on_enveloped(self, frame: str) -> None:
-        """A frame that may carry routing keys: parse, take the keys off, route, validate."""
-        try:
-            data = json.loads(frame)
-        except ValueError:
-            logger.warning("chanx client %s: skipped a frame that is not JSON", self.url)
-            return
-        if type(data) is not dict:
-            logger.warning("chanx client %s: skipped a frame that is not an object", self.url)
-            return
-        ref = data.pop(REF_KEY, None)
-        topic = data.pop(TOPIC_KEY, None)
-        data.pop(VERSION_KEY, None)
-        seq = data.pop(SEQ_KEY, None)
-        if type(ref) is int:
-            # Taken off at once: a handler's further replies with this ref, which may arrive
-            # before the requester resumes, go to the iterator.
-            pending = self._pending.pop(ref, None)
-            if pending is not None and not pending.future.done():
-                pending.settle(data)
-                return
-        action = data.get(ACTION_KEY)
-        if type(action) is str and action in SIGNAL_ACTIONS:
-            return
-        if topic is not None:
-            handle = self._topics.get(topic) if type(topic) is str else None
-            if handle is None or not handle._wanted:
-                logger.debug("chanx client %s: skipped %s on topic %r", self.url, action, topic)
-                return
-            handle._deliver(data, seq)
-            return
-        message = self._validated(self._adapter, data)
-        if message is not None:
-            self._inbox.put(message)
-
-    def _skip(self, action: object, exc: ValidationError) -> None:
-        if _unknown_action(exc):
-            logger.debug("chanx client %s: skipped unknown action %r", self.url, action)
-        else:
-            logger.warning(
-                "chanx client %s: skipped a %r frame that does not match its model: %s",
-                self.url,
-                action,
-                exc,
-            )
 
 
 __all__ = ["ChanxClient"]

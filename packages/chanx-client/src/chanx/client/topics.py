@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -21,12 +22,27 @@ from chanx.client.inbox import Inbox
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
-    from chanx.client.connection import ChanxClient
-
 logger = logging.getLogger("chanx.client")
 
 TIn = TypeVar("TIn")
 T = TypeVar("T")
+
+
+class TopicOwner(Protocol):
+    """What a topic handle sends through: a client, or one stream of a multiplexed client."""
+
+    async def _send_text(self, text: str) -> None: ...
+
+    async def _exchange(
+        self,
+        build: Callable[[int], str],
+        adapter: TypeAdapter[Any] | None,
+        expect: type[Any] | None,
+        timeout: float | None,
+        ws: ClientConnection | None = None,
+    ) -> Any: ...
+
+    def _validated(self, adapter: TypeAdapter[Any], data: dict[str, Any]) -> Any | None: ...
 
 
 class TopicHandle(Generic[TIn]):
@@ -47,9 +63,7 @@ class TopicHandle(Generic[TIn]):
     (the user lost access), iteration ends with :class:`SubscriptionRefused`.
     """
 
-    def __init__(
-        self, client: ChanxClient[Any, Any], name: str, incoming: TypeAdapter[Any]
-    ) -> None:
+    def __init__(self, client: TopicOwner, name: str, incoming: TypeAdapter[Any]) -> None:
         self.name = name
         self.incoming = incoming
         self._client = client
@@ -162,4 +176,4 @@ class TopicHandle(Generic[TIn]):
             self._inbox.put(message)
 
 
-__all__ = ["TopicHandle"]
+__all__ = ["TopicHandle", "TopicOwner"]

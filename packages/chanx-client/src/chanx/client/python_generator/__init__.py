@@ -55,7 +55,7 @@ def _render_package(api: ApiDef, head: list[str]) -> str:
     exports = NameRegistry("name exported by the generated package")
     by_module: dict[str, list[str]] = {}
     for channel in api.channels:
-        names = exported_names(channel)
+        names = exported_names(api, channel)
         for name in names:
             exports.claim(name, f"channel '{channel.id}'")
         by_module[channel.identifier] = names

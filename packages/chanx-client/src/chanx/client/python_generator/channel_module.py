@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chanx.client.model import ApiDef, ChannelDef, MessageDef, ParameterDef, TopicDef, TypeRef
 from chanx.client.naming import NameRegistry, snake_case
@@ -29,9 +29,27 @@ _CLIENT_MEMBERS = (
     "connect",
     "incoming",
     "messages",
+    "multiplexing",
+    "ready",
     "request",
     "send",
     "state",
+    "stream",
+    "streams",
+    "topic",
+    "url",
+    "wait_closed",
+)
+# Members of the runtime's MultiplexStream a generated stream method must not replace.
+_STREAM_MEMBERS = (
+    "available",
+    "client",
+    "incoming",
+    "key",
+    "messages",
+    "prefix",
+    "request",
+    "send",
     "topic",
 )
 
@@ -45,17 +63,48 @@ class _Module:
     models: set[str] = field(default_factory=set)
     typing: set[str] = field(default_factory=set)
     pydantic: set[str] = field(default_factory=lambda: {"TypeAdapter"})
-    runtime: set[str] = field(default_factory=lambda: {"ChanxClient"})
+    runtime: set[str] = field(default_factory=set)
+    siblings: dict[str, set[str]] = field(default_factory=dict)
 
 
-def client_class_name(channel: ChannelDef) -> str:
-    """The generated client class of ``channel``."""
-    return f"{channel.name}Client"
+def is_stream(api: ApiDef, channel: ChannelDef) -> bool:
+    """Whether ``channel`` is one stream of a demultiplexer's channel in ``api``.
+
+    A stream whose demultiplexer is not in the document stays a client of its own (whose
+    frames are not wrapped: a known limit, docs/client-generator.md).
+    """
+    mux = channel.multiplex
+    if mux is None or mux.consumer_key is None:
+        return False
+    own = replace(mux, consumer_key=None)
+    return any(
+        other.address == channel.address and other.multiplex == own for other in api.channels
+    )
 
 
-def exported_names(channel: ChannelDef) -> list[str]:
+def client_class_name(api: ApiDef, channel: ChannelDef) -> str:
+    """The generated client class of ``channel`` (a stream class for a multiplexed stream)."""
+    return f"{channel.name}Stream" if is_stream(api, channel) else f"{channel.name}Client"
+
+
+def streams_of(api: ApiDef, channel: ChannelDef) -> list[ChannelDef]:
+    """The streams a demultiplexer's channel serves: same address and envelope, with a key."""
+    mux = channel.multiplex
+    if mux is None or mux.consumer_key is not None:
+        return []
+    return [
+        other
+        for other in api.channels
+        if other.address == channel.address
+        and other.multiplex is not None
+        and other.multiplex.consumer_key is not None
+        and replace(other.multiplex, consumer_key=None) == mux
+    ]
+
+
+def exported_names(api: ApiDef, channel: ChannelDef) -> list[str]:
     """What a channel module offers to the package ``__init__``."""
-    return [client_class_name(channel), f"{channel.name}Incoming", f"{channel.name}Outgoing"]
+    return [client_class_name(api, channel), f"{channel.name}Incoming", f"{channel.name}Outgoing"]
 
 
 def render_channel(api: ApiDef, channel: ChannelDef, header: list[str]) -> str:
@@ -114,29 +163,42 @@ def _use_model(module: _Module, name: str) -> None:
 
 def _client_class(module: _Module, api: ApiDef) -> list[str]:
     channel = module.channel
-    class_name = client_class_name(channel)
+    class_name = client_class_name(api, channel)
+    stream = is_stream(api, channel)
     module.names.claim(class_name, f"the client class of channel '{channel.id}'")
     module.typing.add("ClassVar")
     methods = NameRegistry(f"method of {class_name}")
-    for member in _CLIENT_MEMBERS:
-        methods.claim(member, "the runtime's ChanxClient")
+    base = "MultiplexStream" if stream else "ChanxClient"
+    module.runtime.add(base)
+    for member in _STREAM_MEMBERS if stream else _CLIENT_MEMBERS:
+        methods.claim(member, f"the runtime's {base}")
     incoming, outgoing = f"{channel.name}Incoming", f"{channel.name}Outgoing"
     text = channel.description or f"Client of the ``{channel.id}`` channel."
+    if stream:
+        assert channel.multiplex is not None and channel.multiplex.consumer_key is not None
+        key = channel.multiplex.consumer_key
+        text += f"\n\nThe ``{key}`` stream of the multiplexed route ``{channel.address}``."
+        first = f"{INDENT}key: ClassVar[str] = {string(key)}"
+    else:
+        text += f"\n\nConnects to ``{channel.address}``."
+        first = f"{INDENT}address: ClassVar[str] = {string(channel.address)}"
     lines = [
-        f"class {class_name}(ChanxClient[{incoming}, {outgoing}]):",
-        *docstring(f"{text}\n\nConnects to ``{channel.address}``.", INDENT),
+        *_class_header(class_name, base, [incoming, outgoing]),
+        *docstring(text, INDENT),
         "",
-        f"{INDENT}address: ClassVar[str] = {string(channel.address)}",
-        *bracketed(
-            f"incoming: ClassVar[TypeAdapter[{incoming}]] = TypeAdapter(",
-            [incoming],
-            "",
-            INDENT,
-            close=")",
-        ),
+        first,
+        *_adapter_attribute(incoming),
     ]
-    if channel.parameters:
+    streams = streams_of(api, channel)
+    if channel.multiplex is not None and channel.multiplex.consumer_key is None:
+        lines.extend(_multiplexing(module, api, channel, streams))
+    if channel.parameters and not stream:
         lines.extend(["", *_constructor(module, channel.parameters)])
+    for sub in streams:
+        assert sub.multiplex is not None and sub.multiplex.consumer_key is not None
+        method = snake_case(sub.multiplex.consumer_key)
+        methods.claim(method, f"stream '{sub.multiplex.consumer_key}'")
+        lines.extend(["", *_stream_property(client_class_name(api, sub), sub, method)])
     replies = dict(channel.replies)
     for name in channel.sends:
         message = api.message(name)
@@ -153,6 +215,48 @@ def _client_class(module: _Module, api: ApiDef) -> list[str]:
         methods.claim(method, f"topic '{topic.name}'")
         lines.extend(["", *_topic_method(module, topic, method)])
     return lines
+
+
+def _multiplexing(
+    module: _Module, api: ApiDef, channel: ChannelDef, streams: list[ChannelDef]
+) -> list[str]:
+    mux = channel.multiplex
+    assert mux is not None
+    module.runtime.update({"Multiplexing", "MultiplexStream"})
+    module.typing.add("Any")
+    for sub in streams:
+        module.siblings.setdefault(sub.identifier, set()).add(client_class_name(api, sub))
+    fields = [
+        f"consumer_field={string(mux.consumer_field)}",
+        f"message_field={string(mux.message_field)}",
+        f"version_field={string(mux.version_field)}",
+        f"version={mux.version}",
+    ]
+    names = [client_class_name(api, sub) for sub in streams]
+    return [
+        *bracketed(
+            "multiplexing: ClassVar[Multiplexing | None] = Multiplexing(",
+            fields,
+            "",
+            INDENT,
+            close=")",
+        ),
+        # Always one name a line: a one-name tuple needs its trailing comma anyway.
+        f"{INDENT}streams: ClassVar[tuple[type[MultiplexStream[Any, Any]], ...]] = (",
+        *(f"{INDENT * 2}{name}," for name in names),
+        f"{INDENT})",
+    ]
+
+
+def _stream_property(name: str, sub: ChannelDef, method: str) -> list[str]:
+    assert sub.multiplex is not None
+    text = f"The ``{sub.multiplex.consumer_key}`` stream on this connection."
+    return [
+        f"{INDENT}@property",
+        f"{INDENT}def {method}(self) -> {name}:",
+        *docstring(text, INDENT * 2),
+        f"{INDENT * 2}return self.stream({name})",
+    ]
 
 
 def _constructor(module: _Module, parameters: tuple[ParameterDef, ...]) -> list[str]:
@@ -326,15 +430,45 @@ def _imports(module: _Module) -> list[str]:
     lines = ["from __future__ import annotations", ""]
     if typing_names:
         lines.extend([f"from typing import {', '.join(typing_names)}", ""])
-    lines.append(f"from chanx.client import {', '.join(sorted(module.runtime))}")
+    lines.extend(_from_import("chanx.client", import_order(module.runtime)))
     lines.append(f"from pydantic import {', '.join(sorted(module.pydantic))}")
     if "Unpack" in module.typing:
         lines.append("from typing_extensions import Unpack")
     lines.append("")
-    names = import_order(module.models)
-    one_line = f"from .models import {', '.join(names)}"
-    if len(one_line) <= LINE_LENGTH:
-        lines.append(one_line)
-    else:
-        lines.extend(bracketed("from .models import (", names, "", "", close=")"))
+    relative = {"models": set(module.models), **module.siblings}
+    for name in sorted(relative):
+        lines.extend(_from_import(f".{name}", import_order(relative[name])))
     return lines
+
+
+def _from_import(module: str, names: list[str]) -> list[str]:
+    one_line = f"from {module} import {', '.join(names)}"
+    if len(one_line) <= LINE_LENGTH:
+        return [one_line]
+    return bracketed(f"from {module} import (", names, "", "", close=")")
+
+
+def _class_header(name: str, base: str, arguments: list[str]) -> list[str]:
+    """``class name(base[arguments]):`` split the way ruff format splits a long one."""
+    generic = f"{base}[{', '.join(arguments)}]"
+    one_line = f"class {name}({generic}):"
+    if len(one_line) <= LINE_LENGTH:
+        return [one_line]
+    if len(INDENT + generic) <= LINE_LENGTH:
+        return [f"class {name}(", INDENT + generic, "):"]
+    return [
+        f"class {name}(",
+        *bracketed(f"{base}[", arguments, "", INDENT, close="]"),
+        "):",
+    ]
+
+
+def _adapter_attribute(alias: str) -> list[str]:
+    """``incoming: ClassVar[TypeAdapter[alias]] = TypeAdapter(alias)``, as ruff formats it."""
+    head = f"{INDENT}incoming: ClassVar[TypeAdapter[{alias}]] = "
+    value = f"TypeAdapter({alias})"
+    if len(head + value) <= LINE_LENGTH:
+        return [head + value]
+    if len(head + "TypeAdapter(") <= LINE_LENGTH:
+        return [head + "TypeAdapter(", f"{INDENT * 2}{alias},", f"{INDENT})"]
+    return [head + "(", f"{INDENT * 2}{value}", f"{INDENT})"]
