@@ -172,8 +172,13 @@ def test_chat_example_document_builds_with_its_topic(tmp_path: Path) -> None:
     api = build_api(load_document(str(chat_example_document(tmp_path / "chat.json"))))
     hub = channel(api, "hub")
     [room] = [topic for topic in hub.topics if topic.pattern == "room:{name}"]
-    assert "rooms" in [topic.pattern for topic in hub.topics]  # the live list
+    [rooms] = [topic for topic in hub.topics if topic.pattern == "rooms"]  # the live list
     assert [p.identifier for p in room.parameters] == ["name"]
+    assert rooms.parameters == ()
+    # PublicRoomList__PublicRoomListCreated; RoomTopic__RoomMessage keeps its topic's name
+    assert {"PublicRoomListCreated", "PublicRoomListRoomListMessage"} <= set(rooms.receives)
+    assert not [name for name in rooms.receives if name.startswith("PublicRoomListPublic")]
+    assert "RoomTopicRoomMessage" in room.receives
     assert "hub_room" not in [c.id for c in api.channels]
     assert channel(api, "chat").parameters[0].name == "room"
 
@@ -247,3 +252,83 @@ def test_a_topic_on_an_unknown_consumer_is_refused(topics_document: dict[str, An
     document["channels"]["hubRoomTopic"]["x-topic"]["consumer"] = "nowhere"
     with pytest.raises(DocumentError, match="names consumer 'nowhere' in x-topic"):
         build_api(document)
+
+
+def _with_topic_messages(*keys: str, plain: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A ``hub`` consumer with the topic ``rooms`` pushing ``keys``, and ``plain`` on the hub."""
+    document = _with_messages(*keys, *plain)
+    document["channels"] = {
+        "hub": {
+            "address": "/ws/hub/",
+            "messages": {k: {"$ref": f"#/components/messages/{k}"} for k in plain},
+        },
+        "hub_rooms": {
+            "address": "/ws/hub/",
+            "x-topic": {"pattern": "rooms", "parameters": {}, "consumer": "hub"},
+            "messages": {k: {"$ref": f"#/components/messages/{k}"} for k in keys},
+        },
+    }
+    document["operations"] = {
+        "topicPushes": {
+            "action": "send",
+            "channel": {"$ref": "#/channels/hub_rooms"},
+            "messages": [{"$ref": f"#/channels/hub_rooms/messages/{k}"} for k in keys],
+        },
+        "hubPushes": {
+            "action": "send",
+            "channel": {"$ref": "#/channels/hub"},
+            "messages": [{"$ref": f"#/channels/hub/messages/{k}"} for k in plain],
+        },
+    }
+    return document
+
+
+def test_topic_messages_do_not_repeat_their_topic_name() -> None:
+    api = build_api(
+        _with_topic_messages(
+            "PublicRoomList__PublicRoomListCreated",
+            "PublicRoomList__RoomListMessage",
+            "PublicRoomList__PublicRoomListing",  # "Listing" is not the word "List"
+            "PublicRoomList__PublicRoomList",  # nothing would be left of the message's name
+            "app__topics__PublicRoomList__PublicRoomListDeleted",  # module-qualified topic
+        )
+    )
+    [topic] = channel(api, "hub").topics
+    assert topic.receives == (
+        "PublicRoomListCreated",
+        "PublicRoomListRoomListMessage",
+        "PublicRoomListPublicRoomListing",
+        "PublicRoomListPublicRoomList",
+        "AppTopicsPublicRoomListDeleted",
+    )
+    assert topic.parameters == ()
+
+
+def test_a_topic_message_keeps_its_full_name_when_the_short_one_is_taken() -> None:
+    api = build_api(
+        _with_topic_messages(
+            "PublicRoomList__PublicRoomListCreated", plain=("PublicRoomListCreated",)
+        )
+    )
+    hub = channel(api, "hub")
+    assert hub.receives == ("PublicRoomListCreated",)
+    assert hub.topics[0].receives == ("PublicRoomListPublicRoomListCreated",)
+    document = _with_topic_messages("Room__RoomNote")
+    document["components"]["schemas"] = {
+        "RoomNote": {"type": "object", "properties": {"text": {"type": "string"}}}
+    }
+    frame = document["components"]["messages"]["Room__RoomNote"]["payload"]
+    frame["properties"]["payload"] = {"$ref": "#/components/schemas/RoomNote"}
+    api = build_api(document)
+    assert channel(api, "hub").topics[0].receives == ("RoomRoomNote",)
+    assert [model.name for model in api.models] == ["RoomNote"]
+
+
+def test_topic_messages_that_shorten_to_the_same_name_are_refused_naming_both() -> None:
+    with pytest.raises(DocumentError) as caught:
+        build_api(_with_topic_messages("Room__RoomSaid", "room__room_said"))
+    assert str(caught.value) == (
+        "identifier collision: message #/components/messages/Room__RoomSaid and message "
+        "#/components/messages/room__room_said both become the class 'RoomSaid'; "
+        "rename one of them"
+    )

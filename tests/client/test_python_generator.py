@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -194,6 +195,31 @@ def test_clients_fill_their_address_and_topic_names(imported: dict[str, ModuleTy
     assert hub.document_topic(slug="intro", class_="final").name == "doc:intro:final"
     example = imported["chat_example"].HubClient("ws://127.0.0.1:9")
     assert example.room_topic(name="lobby").name == "room:lobby"
+
+
+def test_a_topic_without_placeholders_takes_no_argument(
+    imported: dict[str, ModuleType],
+) -> None:
+    hub = imported["chat_example"].hub
+    client = hub.HubClient("ws://127.0.0.1:9")
+    assert list(inspect.signature(client.public_room_list_topic).parameters) == []
+    rooms = client.public_room_list_topic()
+    assert rooms.name == "rooms"
+    assert client.public_room_list_topic() is rooms
+    with pytest.raises(TypeError):
+        client.public_room_list_topic({})
+
+
+def test_topic_messages_do_not_repeat_the_topic_name(imported: dict[str, ModuleType]) -> None:
+    models = imported["chat_example"].models
+    created = models.PublicRoomListCreated.model_validate(
+        {
+            "action": "created",
+            "payload": {"id": 1, "name": "lobby", "title": "Lobby", "created": "today"},
+        }
+    )
+    assert created.action == "created"
+    assert not [name for name in vars(models) if name.startswith("PublicRoomListPublic")]
 
 
 def test_typed_methods_exist_for_every_message(imported: dict[str, ModuleType]) -> None:

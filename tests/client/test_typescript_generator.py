@@ -273,6 +273,42 @@ def test_topic_channels_become_typed_topic_handles(tsc: Path, tmp_path: Path) ->
     assert result.returncode != 0 and "topics_usage.ts(2," in result.stdout, result.stdout
 
 
+def test_a_topic_without_placeholders_takes_no_argument(
+    tsc: Path, chat_api: ApiDef, tmp_path: Path
+) -> None:
+    files = generate(chat_api, tmp_path)
+    module = (tmp_path / "hub.ts").read_text(encoding="utf-8")
+    assert "PublicRoomListTopicParams" not in module  # no empty interface
+    assert "RoomTopicParams" in module
+    usage = tmp_path / "rooms_usage.ts"
+    usage.write_text(
+        'import { HubClient, PublicRoomListCreated } from "./index.js";\n'
+        'const hub = new HubClient("ws://h");\n'
+        "export function watch(): string {\n"
+        "  const rooms = hub.publicRoomListTopic();\n"
+        '  rooms.on("created", (message: PublicRoomListCreated) => console.log(message.payload));\n'
+        "  return rooms.name;\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    _check(tsc, *files, usage)
+    usage.write_text(
+        'import { HubClient } from "./index.js";\n'
+        'new HubClient("ws://h").publicRoomListTopic({});\n',
+        encoding="utf-8",
+    )
+    result = run_tsc(tsc, "--noEmit", *(str(path) for path in [*files, usage]))
+    assert result.returncode != 0 and "rooms_usage.ts(2," in result.stdout, result.stdout
+
+
+def test_topic_messages_do_not_repeat_the_topic_name(chat_api: ApiDef, tmp_path: Path) -> None:
+    generate(chat_api, tmp_path)
+    models = (tmp_path / "models.ts").read_text(encoding="utf-8")
+    assert "export interface PublicRoomListCreated {" in models
+    assert "PublicRoomListPublicRoomList" not in models
+    assert "PublicRoomListPublicRoomList" not in (tmp_path / "hub.ts").read_text(encoding="utf-8")
+
+
 def test_a_model_named_like_a_runtime_export_is_refused(tmp_path: Path) -> None:
     api = build_api(load_document(str(FIXTURES / "topics.json")))
     clashing = ApiDef(

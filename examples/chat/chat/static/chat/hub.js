@@ -56,7 +56,7 @@ client.on("authentication", ({ payload }) => {
 // The live list: a mirror of the public rooms, keyed by id.
 /** @type {Map<number | string, ListedRoom>} */
 const rooms = new Map();
-const roomList = client.publicRoomListTopic({});
+const roomList = client.publicRoomListTopic();
 
 function renderList() {
   const sorted = [...rooms.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -28,6 +28,7 @@ from chanx.client.naming import (
     pascal_case,
     schema_class_names,
     snake_case,
+    topic_frame_class_name,
 )
 from chanx.client.schema_types import SchemaTypes
 
@@ -50,6 +51,10 @@ class ApiBuilder:
         )
         self._messages: dict[str, MessageDef] = {}
         self._message_names: dict[str, tuple[str, ...]] = {}
+        # Classes other sources of the document may claim: a topic frame's shorter name is
+        # used only when none of them could (so it never turns a valid document into a
+        # collision, and its full name stays as unique as it was).
+        self._taken_class_names = _message_key_names(document) | _model_class_names(document)
 
     def build(self) -> ApiDef:
         """Walk the document and return the IR."""
@@ -132,7 +137,7 @@ class ApiBuilder:
                     description=_text(_mapping(follow(self._document, schema)).get("description")),
                 )
             )
-        sends, receives, replies = self._traffic(channel_id)
+        sends, receives, replies = self._traffic(channel_id, topic=True)
         return TopicDef(
             name=name,
             identifier=snake_case(name),
@@ -176,9 +181,12 @@ class ApiBuilder:
         return tuple(parameters)
 
     def _traffic(
-        self, channel_id: str
+        self, channel_id: str, *, topic: bool = False
     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-        """What the client sends, receives, and which replies each sent message gets."""
+        """What the client sends, receives, and which replies each sent message gets.
+
+        ``topic`` says the channel is a topic's: its messages are topic frames.
+        """
         sends: dict[str, None] = {}
         receives: dict[str, None] = {}
         replies: dict[str, dict[str, None]] = {}
@@ -188,13 +196,15 @@ class ApiBuilder:
             if _mapping(operation.get("channel")).get("$ref") != channel_ref:
                 continue
             where = f"operation '{operation_id}'"
-            messages = self._operation_messages(operation.get("messages"), channel_id, where)
+            messages = self._operation_messages(
+                operation.get("messages"), channel_id, where, topic=topic
+            )
             if operation.get("action") == "receive":
                 sends.update(dict.fromkeys(messages))
                 reply = _mapping(follow(self._document, operation.get("reply")))
                 if reply:
                     answers = self._operation_messages(
-                        reply.get("messages"), channel_id, f"reply of {where}"
+                        reply.get("messages"), channel_id, f"reply of {where}", topic=topic
                     )
                     receives.update(dict.fromkeys(answers))
                     for message in messages:
@@ -209,17 +219,19 @@ class ApiBuilder:
             tuple((message, tuple(answers)) for message, answers in replies.items() if answers),
         )
 
-    def _operation_messages(self, refs: Any, channel_id: str, where: str) -> list[str]:
+    def _operation_messages(
+        self, refs: Any, channel_id: str, where: str, *, topic: bool
+    ) -> list[str]:
         if refs is None:
             # AsyncAPI: an operation without `messages` carries every message of its channel.
             channel_messages = _mapping(self._channel_object(channel_id).get("messages"))
             refs = [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in channel_messages]
         names: list[str] = []
         for ref in refs if isinstance(refs, list) else []:
-            names.extend(self._message(ref, where))
+            names.extend(self._message(ref, where, topic=topic))
         return names
 
-    def _message(self, node: Any, where: str) -> tuple[str, ...]:
+    def _message(self, node: Any, where: str, *, topic: bool) -> tuple[str, ...]:
         pointer, message = _last_ref(self._document, node, where)
         if pointer in self._message_names:
             return self._message_names[pointer]
@@ -233,7 +245,7 @@ class ApiBuilder:
                 f"message {pointer} has no 'action' (a const or enum string) in its payload; "
                 "chanx frames are objects with an 'action' discriminator"
             )
-        name = pascal_case(key)
+        name = self._message_class_name(key, topic=topic)
         payload_schema = properties.get("payload")
         payload = (
             self._types.type_of(payload_schema, f"{name}Payload", f"{pointer}/payload")
@@ -259,6 +271,38 @@ class ApiBuilder:
             names.append(message_name)
         self._message_names[pointer] = tuple(names)
         return self._message_names[pointer]
+
+    def _message_class_name(self, key: str, *, topic: bool) -> str:
+        """``key`` as a class; a topic frame's without its topic repeated, when that is free."""
+        name = pascal_case(key)
+        short = topic_frame_class_name(key) if topic else None
+        if short is None or short in self._taken_class_names:
+            return name
+        return short
+
+
+def _message_key_names(document: Mapping[str, Any]) -> frozenset[str]:
+    """The class names of every message key: in ``components.messages`` and in channels."""
+    keys = list(_mapping(_mapping(document.get("components")).get("messages")))
+    for channel in _mapping(document.get("channels")).values():
+        keys.extend(_mapping(_mapping(channel).get("messages")))
+    return frozenset(pascal_case(key) for key in keys)
+
+
+def _model_class_names(document: Mapping[str, Any]) -> frozenset[str]:
+    """The class names of ``components.schemas`` that are not a message's whole frame."""
+    components = _mapping(document.get("components"))
+    schemas = list(_mapping(components.get("schemas")))
+    frames = {
+        _mapping(_mapping(message).get("payload")).get("$ref")
+        for message in _mapping(components.get("messages")).values()
+    }
+    names = schema_class_names(schemas)
+    return frozenset(
+        name
+        for key, name in names.items()
+        if "#/components/schemas/" + key.replace("~", "~0").replace("/", "~1") not in frames
+    )
 
 
 def _actions(schema: Mapping[str, Any]) -> list[str]:

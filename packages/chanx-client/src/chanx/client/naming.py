@@ -136,6 +136,26 @@ def schema_class_names(keys: list[str]) -> dict[str, str]:
     return names
 
 
+def topic_frame_class_name(key: str) -> str | None:
+    """A shorter class name for topic frame component ``key``, or ``None`` to keep the full one.
+
+    chanx-asyncapi names each message of a topic ``<Topic>__<Message>``
+    (``PublicRoomList__PublicRoomListCreated``); when the message's words already start with
+    the topic's words, spelling both repeats the topic (``PublicRoomListPublicRoomListCreated``),
+    so the topic part is dropped (``PublicRoomListCreated``). Other keys, and messages named
+    exactly like their topic, keep the full name. Whether the short name is free is the
+    caller's business: it knows which other names the document holds.
+    """
+    parts = [part for part in key.split("__") if part]
+    if len(parts) < 2:
+        return None
+    topic = [word.lower() for word in words(parts[-2])]
+    message = [word.lower() for word in words(parts[-1])]
+    if len(message) <= len(topic) or message[: len(topic)] != topic:
+        return None
+    return pascal_case("_".join([*parts[:-2], parts[-1]]))
+
+
 class NameRegistry:
     """Identifiers already handed out in one namespace, and where each came from."""
 

@@ -322,8 +322,11 @@ class _ChannelModule:
             )
         return methods
 
-    def _topic(self, topic: TopicDef, parts: list[str]) -> tuple[str, str, str]:
-        """Append the topic's types and handle class; return (class, method, params type)."""
+    def _topic(self, topic: TopicDef, parts: list[str]) -> tuple[str, str, str | None]:
+        """Append the topic's types and handle class; return (class, method, params type).
+
+        The params type is ``None`` for a topic without placeholders.
+        """
         base = topic.name if topic.name.endswith("Topic") else f"{topic.name}Topic"
         if base in self._exports or f"{base}Incoming" in self._exports:
             base = f"{self._channel.name}{base}"
@@ -345,10 +348,15 @@ class _ChannelModule:
                 [m.name for m in self._messages(topic.sends)],
             )
         )
-        params = self._claim(f"{cls}Params", f"the parameters of topic '{topic.pattern}'")
-        parts.append(
-            self._params(params, f"The placeholders of topic `{topic.pattern}`.", topic.parameters)
-        )
+        # A topic without placeholders has one instance: its handle method takes no argument.
+        params = None
+        if topic.parameters:
+            params = self._claim(f"{cls}Params", f"the parameters of topic '{topic.pattern}'")
+            parts.append(
+                self._params(
+                    params, f"The placeholders of topic `{topic.pattern}`.", topic.parameters
+                )
+            )
         # The handle's subscribe() and unsubscribe() send these, and read their replies.
         methods = self._methods(topic.sends, topic.replies, cls, skip=_SUBSCRIPTION_ACTIONS)
         body = (
@@ -369,7 +377,7 @@ class _ChannelModule:
         )
         return cls, cls[:1].lower() + cls[1:], params
 
-    def _client(self, params: str | None, topics: Sequence[tuple[str, str, str]]) -> str:
+    def _client(self, params: str | None, topics: Sequence[tuple[str, str, str | None]]) -> str:
         channel = self._channel
         name = channel.name
         cls = f"{name}Client"
@@ -405,11 +413,21 @@ class _ChannelModule:
         )
         methods = self._methods(channel.sends, channel.replies, cls)
         for topic_cls, method, topic_params in topics:
+            if topic_params is None:
+                doc = (
+                    f"  /** The handle of the {{@link {topic_cls}}} (always the same handle). */\n"
+                )
+                argument, topic_name = "", f"{topic_cls}.pattern"
+            else:
+                doc = (
+                    f"  /** The handle of one {{@link {topic_cls}}} (the same handle for the same "
+                    f"name). */\n"
+                )
+                argument = f"params: {topic_params}"
+                topic_name = f"runtime.fillPattern({topic_cls}.pattern, params)"
             methods.append(
-                f"  /** The handle of one {{@link {topic_cls}}} (the same handle for the same "
-                f"name). */\n"
-                f"  {method}(params: {topic_params}): {topic_cls} {{\n"
-                f"    const name = runtime.fillPattern({topic_cls}.pattern, params);\n"
+                f"{doc}  {method}({argument}): {topic_cls} {{\n"
+                f"    const name = {topic_name};\n"
                 f"    return this.topicHandle(name, () => new {topic_cls}(this, name));\n  }}\n"
             )
         doc = _doc("", channel.description, f"Connects to `{channel.address}`.")

@@ -97,9 +97,9 @@ export class HubClient extends runtime.ChanxClient {
         const name = runtime.fillPattern(RoomTopic.pattern, params);
         return this.topicHandle(name, () => new RoomTopic(this, name));
     }
-    /** The handle of one {@link PublicRoomListTopic} (the same handle for the same name). */
-    publicRoomListTopic(params) {
-        const name = runtime.fillPattern(PublicRoomListTopic.pattern, params);
+    /** The handle of the {@link PublicRoomListTopic} (always the same handle). */
+    publicRoomListTopic() {
+        const name = PublicRoomListTopic.pattern;
         return this.topicHandle(name, () => new PublicRoomListTopic(this, name));
     }
 }

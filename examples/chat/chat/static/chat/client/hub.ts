@@ -6,16 +6,16 @@ import type {
   ErrorMessage,
   PingMessage,
   PongMessage,
-  PublicRoomListPublicRoomListCreated,
-  PublicRoomListPublicRoomListDeleted,
-  PublicRoomListPublicRoomListRemoved,
-  PublicRoomListPublicRoomListUpdated,
+  PublicRoomListCreated,
+  PublicRoomListDeleted,
+  PublicRoomListRemoved,
   PublicRoomListRoomListMessage,
   PublicRoomListSubscribeMessage,
   PublicRoomListSubscribedMessage,
   PublicRoomListTopicErrorMessage,
   PublicRoomListUnsubscribeMessage,
   PublicRoomListUnsubscribedMessage,
+  PublicRoomListUpdated,
   RoomTopicAnnouncementMessage,
   RoomTopicChatMessage,
   RoomTopicRoomMessage,
@@ -110,19 +110,15 @@ export type PublicRoomListTopicIncoming =
   | PublicRoomListTopicErrorMessage
   | PublicRoomListUnsubscribedMessage
   | PublicRoomListRoomListMessage
-  | PublicRoomListPublicRoomListCreated
-  | PublicRoomListPublicRoomListUpdated
-  | PublicRoomListPublicRoomListDeleted
-  | PublicRoomListPublicRoomListRemoved;
+  | PublicRoomListCreated
+  | PublicRoomListUpdated
+  | PublicRoomListDeleted
+  | PublicRoomListRemoved;
 
 /** Every message a client may send on topic `rooms`. */
 export type PublicRoomListTopicOutgoing =
   | PublicRoomListSubscribeMessage
   | PublicRoomListUnsubscribeMessage;
-
-/** The placeholders of topic `rooms`. */
-export interface PublicRoomListTopicParams {
-}
 
 /**
  * The public rooms, live: the whole list on subscribing, then every change.
@@ -207,9 +203,9 @@ export class HubClient extends runtime.ChanxClient<HubIncoming, HubOutgoing> {
     return this.topicHandle(name, () => new RoomTopic(this, name));
   }
 
-  /** The handle of one {@link PublicRoomListTopic} (the same handle for the same name). */
-  publicRoomListTopic(params: PublicRoomListTopicParams): PublicRoomListTopic {
-    const name = runtime.fillPattern(PublicRoomListTopic.pattern, params);
+  /** The handle of the {@link PublicRoomListTopic} (always the same handle). */
+  publicRoomListTopic(): PublicRoomListTopic {
+    const name = PublicRoomListTopic.pattern;
     return this.topicHandle(name, () => new PublicRoomListTopic(this, name));
   }
 }

@@ -221,25 +221,25 @@ export interface PublicRoomListRoomListMessage {
 }
 
 /** A new object of PublicRoomList. */
-export interface PublicRoomListPublicRoomListCreated {
+export interface PublicRoomListCreated {
   action: "created";
   payload: ListedRoom;
 }
 
 /** An object of PublicRoomList changed, or entered it. */
-export interface PublicRoomListPublicRoomListUpdated {
+export interface PublicRoomListUpdated {
   action: "updated";
   payload: ListedRoom;
 }
 
 /** An object of PublicRoomList was deleted. */
-export interface PublicRoomListPublicRoomListDeleted {
+export interface PublicRoomListDeleted {
   action: "deleted";
   payload: ObjectKey;
 }
 
 /** An object left PublicRoomList but still exists. */
-export interface PublicRoomListPublicRoomListRemoved {
+export interface PublicRoomListRemoved {
   action: "removed";
   payload: ObjectKey;
 }
