@@ -18,7 +18,6 @@ from chanx.channels.events import group_list
 from chanx.channels.gaps import GapTracker
 from chanx.channels.outage import ChannelLayerUnavailable, LayerHealth
 from chanx.core.consumer import EventT
-from chanx.core.envelope import with_prefix
 from chanx.core.subscriptions import TopicsMixin
 from chanx.core.wire import (
     BROADCAST_ACTION_KEY,
@@ -103,12 +102,7 @@ class LayerDeliveryMixin(TopicsMixin[EventT]):
             return
         subscription = self.chanx_topic_subscription(topic)
         if subscription is not None:
-            complete = (
-                with_prefix(self.codec.group_complete_text, subscription.topic.push_prefix)
-                if self.chanx_options.send_completion
-                else None
-            )
-            await self.chanx_push_topic_text(subscription, message[BROADCAST_TEXT_KEY], complete)
+            await self.chanx_push_topic_text(subscription, message[BROADCAST_TEXT_KEY])
 
     async def chanx_event(self, message: dict[str, Any]) -> None:
         """Handle a server-side event from the channel layer with its ``@event_handler``."""

@@ -55,8 +55,17 @@ _DETAILS = {
 class Subscription:
     """One subscribed topic instance of one connection, and the queue of its pushes."""
 
-    def __init__(self, topic: Topic) -> None:
+    def __init__(self, topic: Topic, codec: MessageCodec, send_completion: bool) -> None:
         self.topic = topic
+        # The completion signals of this topic's pushes, built once per subscription
+        # rather than once per delivered push.
+        prefix = topic.push_prefix
+        self.group_complete = (
+            with_prefix(codec.group_complete_text, prefix) if send_completion else None
+        )
+        self.event_complete = (
+            with_prefix(codec.event_complete_text, prefix) if send_completion else None
+        )
         self._pending: collections.deque[Callable[[], Awaitable[None]]] = collections.deque()
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -227,7 +236,7 @@ class TopicsMixin(ChanxWebsocketConsumerMixin[EventT]):
         if name in subscriptions:  # a concurrent handler subscribed meanwhile
             await self.send_message(SubscribedMessage())
             return
-        subscriptions[name] = Subscription(topic)
+        subscriptions[name] = Subscription(topic, self.codec, self.chanx_options.send_completion)
         try:
             await self.chanx_join_topic(topic)
         except Exception:
@@ -279,19 +288,25 @@ class TopicsMixin(ChanxWebsocketConsumerMixin[EventT]):
         subscriptions = self._subscriptions
         return None if subscriptions is None else subscriptions.get(name)
 
-    async def chanx_push_topic_text(
-        self, subscription: Subscription, text: str, complete: str | None
-    ) -> None:
-        """Deliver a pre-encoded push, in order with the topic's other pushes."""
+    async def chanx_push_topic_text(self, subscription: Subscription, text: str) -> None:
+        """Deliver a pre-encoded push, in order with the topic's other pushes.
+
+        Sent at once when nothing of the topic is waiting (the usual case, with no closure
+        made per recipient); queued behind a busy event handler of the topic otherwise.
+        """
+        complete = subscription.group_complete
+        if subscription.idle:
+            await self.send_text(text)
+            if complete is not None:
+                await self.send_text(complete)
+            return
 
         async def deliver() -> None:
             await self.send_text(text)
             if complete is not None:
                 await self.send_text(complete)
 
-        if subscription.idle:
-            await deliver()
-        elif not subscription.queue(deliver):
+        if not subscription.queue(deliver):
             self._dropped_push(subscription)
 
     async def chanx_push_topic_event(
@@ -323,8 +338,8 @@ class TopicsMixin(ChanxWebsocketConsumerMixin[EventT]):
                 await self._run_handler(topic, info.func, info.name, event)
             finally:
                 reply_prefix.reset(token)
-            if self.chanx_options.send_completion:
-                await self.send_text(with_prefix(self.codec.event_complete_text, topic.push_prefix))
+            if subscription.event_complete is not None:
+                await self.send_text(subscription.event_complete)
 
         if not subscription.queue(handle):
             self._dropped_push(subscription)

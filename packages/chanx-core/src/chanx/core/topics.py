@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from chanx.core.consumer import reply_prefix
 from chanx.core.discovery import ConsumerSpec, HandlerDefinitionError, discover_handlers
 from chanx.core.envelope import topic_prefix
 from chanx.messages.base import BaseMessage
@@ -246,8 +247,6 @@ class Topic:
         Inside a handler of this topic it is a reply (with the frame's ``ref``);
         elsewhere a push.
         """
-        from chanx.core.consumer import reply_prefix
-
         prefix = reply_prefix.get()
         if not prefix.startswith(self.push_prefix):
             prefix = self.push_prefix
